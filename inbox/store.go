@@ -1,0 +1,69 @@
+package inbox
+
+import (
+	"context"
+	"time"
+)
+
+// Page is one page of a timeline, oldest message first.
+type Page struct {
+	Messages []Message
+	// Before is the cursor of the next older page, "" when this page reaches
+	// the beginning of the timeline.
+	Before string
+}
+
+// Hit is one full-text search result.
+type Hit struct {
+	MessageID  MessageID   `json:"message_id"`
+	CustomerID CustomerID  `json:"customer_id"`
+	Channel    ChannelKind `json:"channel"`
+	SentAt     time.Time   `json:"sent_at"`
+	Snippet    string      `json:"snippet"`
+	Score      float64     `json:"score"`
+}
+
+// Store keeps customers, timelines and merges. Every method is one
+// transaction: it either happens completely or not at all. Implementations
+// are safe for concurrent use.
+type Store interface {
+	// Ingest writes a channel batch and its cursor in one transaction: new
+	// messages are added (an external id seen before is a duplicate, not an
+	// error), parties are linked to customers by exact identity, new
+	// customers are created, exact links merge customers, and the rules of
+	// Apply update every touched customer.
+	Ingest(ctx context.Context, b Batch, now time.Time) (IngestResult, error)
+	// Cursor returns the saved sync cursor of an account, nil when none.
+	Cursor(account, key string) ([]byte, error)
+
+	Customer(id CustomerID) (Customer, error)
+	// Customers returns every customer, in no particular order.
+	Customers() ([]Customer, error)
+	// Owner returns the customer that owns the identity.
+	Owner(id Identity) (CustomerID, bool, error)
+	// Timeline returns up to limit messages older than the before cursor
+	// ("" for the newest page).
+	Timeline(id CustomerID, before string, limit int) (Page, error)
+	Message(id MessageID) (Message, error)
+
+	// Write adds msgs to the customer's timeline and then calls update (when
+	// not nil) on the customer, in one transaction. New messages get their
+	// IDs; the customer's counters follow Apply.
+	Write(id CustomerID, update func(*Customer) error, msgs ...Message) (Customer, []Message, error)
+	// UpdateMessage changes one message (its delivery state, say).
+	UpdateMessage(id MessageID, update func(*Message) error) (Message, error)
+	// Outbox returns outbound messages still queued or sending, oldest first.
+	Outbox() ([]Message, error)
+
+	// Merge moves FROM's identities and messages into INTO and records how to
+	// undo it.
+	Merge(into, from CustomerID, at time.Time, reason string) (Merge, error)
+	// Unmerge restores both customers of a merge.
+	Unmerge(id MergeID, at time.Time) (Merge, error)
+	MergeRecord(id MergeID) (Merge, error)
+
+	// Scan walks every timeline entry, customer by customer, oldest first.
+	Scan(fn func(CustomerID, Entry) error) error
+	// Search answers a full-text query, best hits first.
+	Search(ctx context.Context, query string, limit int) ([]Hit, error)
+}
