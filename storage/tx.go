@@ -103,7 +103,14 @@ func newTxn(tx *bolt.Tx, now time.Time) *txn {
 	}
 }
 
-func (t *txn) bucket(name []byte) *bolt.Bucket { return t.tx.Bucket(name) }
+func (t *txn) bucket(name []byte) *bolt.Bucket {
+	b := t.tx.Bucket(name)
+	if bytes.Equal(name, bMessages) {
+		// Message IDs only grow: fill pages instead of splitting them in half.
+		b.FillPercent = 0.95
+	}
+	return b
+}
 
 // customer returns the cached customer, loading it on first use.
 func (t *txn) customer(id inbox.CustomerID) (*inbox.Customer, error) {
