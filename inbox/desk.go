@@ -209,11 +209,13 @@ func (d *Desk) Reopen(id CustomerID, author string) (Customer, error) {
 	})
 }
 
-// MarkPending says the story waits on the customer.
+// MarkPending says the story waits on the customer: nothing waits on the
+// business any more, so the customer leaves the top of the list.
 func (d *Desk) MarkPending(id CustomerID, author string) (Customer, error) {
 	now := d.clock()
 	return d.setStatus(id, author, EventPending, func(c *Customer) error {
 		c.Status, c.StatusAt, c.SnoozedUntil = Pending, now, time.Time{}
+		c.WaitingSince = time.Time{}
 		return nil
 	})
 }

@@ -62,7 +62,10 @@ func (t *txn) merge(into, from inbox.CustomerID, reason string, auto bool) (inbo
 	ci.Merges = append(ci.Merges, rec.ID)
 	ev := inbox.Message{
 		Direction: inbox.Event, Event: inbox.EventMerged, SentAt: t.now, ReceivedAt: t.now,
-		Text: "Merged " + cf.Name + " into " + ci.Name, Author: reason,
+		Text: "Merged " + cf.Name + " into " + ci.Name,
+	}
+	if reason != "" {
+		ev.Text += " (" + reason + ")"
 	}
 	if err := t.add(ci, &ev); err != nil {
 		return inbox.Merge{}, err

@@ -23,7 +23,7 @@ func (e *env) open() (*app, error) {
 	if e.app != nil {
 		return e.app, nil
 	}
-	st, err := storage.Open(e.dataDir, nil)
+	st, err := storage.Open(e.dataDir, &storage.Options{NoSync: e.throwaway})
 	if err != nil {
 		return nil, err
 	}

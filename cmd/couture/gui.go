@@ -36,7 +36,7 @@ func runDemoGUI(e *env) error {
 		e.close()
 		os.RemoveAll(dir)
 	}()
-	e.dataDir = dir
+	e.dataDir, e.throwaway = dir, true
 	a, err := e.open()
 	if err != nil {
 		return err

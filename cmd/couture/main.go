@@ -46,6 +46,9 @@ type env struct {
 	stderr  io.Writer
 	ctx     context.Context
 	app     *app
+	// throwaway marks a store deleted at exit (the --demo GUI): it is
+	// opened without fsync.
+	throwaway bool
 }
 
 // usageError makes main exit with status 2.
