@@ -66,4 +66,10 @@ type Store interface {
 	Scan(fn func(CustomerID, Entry) error) error
 	// Search answers a full-text query, best hits first.
 	Search(ctx context.Context, query string, limit int) ([]Hit, error)
+
+	// Setting returns a small value saved under key (answer library,
+	// business hours, drafts), nil when none.
+	Setting(key string) ([]byte, error)
+	// SetSetting saves a small value under key; nil deletes it.
+	SetSetting(key string, value []byte) error
 }
