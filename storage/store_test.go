@@ -555,3 +555,45 @@ func slicesContain[T comparable](xs []T, x T) bool {
 }
 
 func storeOf(d *inbox.Desk) inbox.Store { return d.Store() }
+
+// A receipt's external id is indexed: the channel syncing our own sent
+// message back adds nothing, and an echo synced before the receipt was
+// recorded gives way to the queued message.
+func TestReceiptClaimsExternalID(t *testing.T) {
+	s := storagetest.MustOpen(t, &storage.Options{NoIndex: true})
+	d, _ := newDesk(t, s)
+	p := phone("+33612345678")
+	ingest(t, d, "sms", msg(inbox.ChannelSMS, inbox.In, p, "SM1", t0, "hello"))
+	send := func(text, sid string) inbox.Message {
+		r, err := d.Reply(context.Background(), inbox.Reply{Customer: 1, Channel: inbox.ChannelSMS, Text: text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := s.UpdateMessage(r.ID, func(m *inbox.Message) error {
+			m.ExternalID, m.State = sid, inbox.StateSent
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	send("first answer", "SM2")
+	res := ingest(t, d, "sms", msg(inbox.ChannelSMS, inbox.Out, p, "SM2", t0.Add(time.Hour), "first answer"))
+	if res.Added != 0 || res.Duplicates != 1 {
+		t.Fatalf("echo after receipt: %+v", res)
+	}
+	// The echo arrives first this time.
+	ingest(t, d, "sms", msg(inbox.ChannelSMS, inbox.Out, p, "SM3", t0.Add(2*time.Hour), "second answer"))
+	send("second answer", "SM3")
+	tl := timeline(t, d, 1)
+	c, _ := d.Customer(1)
+	if len(tl) != 3 || c.MessageCount != 3 {
+		t.Fatalf("timeline has %d entries, count %d; want 3", len(tl), c.MessageCount)
+	}
+	for _, m := range tl {
+		if m.ExternalID == "SM3" && m.State != inbox.StateSent {
+			t.Fatalf("kept the echo, not the queued message: %+v", m)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"encoding/binary"
 	"time"
 
 	"github.com/couture/couture/inbox"
@@ -74,8 +75,52 @@ func (s *Store) UpdateMessage(id inbox.MessageID, update func(*inbox.Message) er
 		if err := tx.Bucket(bTimeline).Put(tlKey(cust, at, id), tlValue(m)); err != nil {
 			return err
 		}
+		if err := t.claimExternal(m); err != nil {
+			return err
+		}
+		if err := t.flush(); err != nil {
+			return err
+		}
 		out = *m
 		return nil
 	})
 	return out, err
+}
+
+// claimExternal indexes the external id a receipt gave an outbound message,
+// so the channel syncing the same message back (a Sent folder, a Matrix
+// echo, Twilio's list) finds it and adds nothing. When the echo was synced
+// before the receipt was recorded, the echo goes: the queued message, with
+// its author and history, is the one to keep.
+func (t *txn) claimExternal(m *inbox.Message) error {
+	if m.ExternalID == "" || m.Channel == inbox.ChannelNone {
+		return nil
+	}
+	ext := t.bucket(bExternal)
+	key := extKey(m.Channel, m.ExternalID)
+	if v := ext.Get(key); v != nil {
+		other := inbox.MessageID(binary.BigEndian.Uint64(v))
+		if other == m.ID {
+			return nil
+		}
+		echo, err := t.message(other)
+		if err != nil {
+			return err
+		}
+		if echo.Direction != inbox.Out || echo.CustomerID != m.CustomerID {
+			return inbox.Errorf(inbox.Conflict, "external id %s of message %d already belongs to message %d", m.ExternalID, m.ID, other)
+		}
+		if err := t.bucket(bTimeline).Delete(tlKey(echo.CustomerID, echo.SentAt, echo.ID)); err != nil {
+			return err
+		}
+		if err := t.bucket(bMessages).Delete(u64(uint64(echo.ID))); err != nil {
+			return err
+		}
+		c, err := t.customer(m.CustomerID)
+		if err != nil {
+			return err
+		}
+		c.MessageCount--
+	}
+	return ext.Put(key, u64(uint64(m.ID)))
 }
