@@ -26,8 +26,18 @@ type Channel interface {
 	// Send delivers one outbound message and returns the channel's receipt.
 	// Implementations say in their doc whether a resend after an uncertain
 	// outcome is safe (Idempotent).
+	//
+	// The Outbox calls Send from its own goroutine, possibly while Sync
+	// runs. Errors tell it what to do: an error with an inbox code other
+	// than Unavailable (Invalid, Auth, NotFound, Conflict) fails the
+	// message for good; *Uncertain says the request may have reached the
+	// server; anything else (network errors, inbox.Unavailable,
+	// *RetryAfter) is retried with backoff.
 	Send(ctx context.Context, m inbox.Message) (Receipt, error)
 }
+
+// A Channel that holds connections may also implement io.Closer: the
+// Engine closes it when it stops or rebuilds the account's channel.
 
 // Idempotent is implemented by channels whose Send can be repeated safely
 // after a crash (Matrix transaction ids) or that can check whether a message
@@ -59,6 +69,9 @@ type Sink interface {
 	// Cursor returns the saved cursor under key, nil when none.
 	Cursor(key string) ([]byte, error)
 	// Progress reports where a long sync stands, for the status bar.
+	// Done < Total shows the account as syncing; Done >= Total (with
+	// Total > 0) says the channel has caught up and shows it idle. A
+	// successful Commit outside a reported Done < Total also shows idle.
 	Progress(p Progress)
 }
 
@@ -84,3 +97,17 @@ func (e *RetryAfter) Error() string { return e.Err.Error() }
 
 // Unwrap returns the cause.
 func (e *RetryAfter) Unwrap() error { return e.Err }
+
+// Uncertain wraps a Send error after which the message may or may not have
+// left: the request was written but no answer came (a timeout, a dropped
+// connection). The Outbox never resends such a message blindly: it asks
+// Idempotent.Delivered when the channel has it, and otherwise marks the
+// message inbox.StateUncertain for a person to decide.
+type Uncertain struct {
+	Err error
+}
+
+func (e *Uncertain) Error() string { return "outcome unknown: " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *Uncertain) Unwrap() error { return e.Err }

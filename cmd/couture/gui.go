@@ -22,6 +22,12 @@ func runGUI(e *env) error {
 	if err != nil {
 		return err
 	}
+	// The window syncs every account and sends the outbox while it is open.
+	stop, err := e.startChannels(e.ctx, a, "", nil)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	return ui.Run(a.desk, &ui.Options{})
 }
 
