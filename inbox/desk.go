@@ -5,6 +5,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -23,6 +24,10 @@ type Desk struct {
 	clock  func() time.Time
 	phones PhoneNormalizer
 	events Broker
+	// rules serializes the service rules that read, then write, settings
+	// and timelines (pending surveys, acknowledgements, the bot): see
+	// service.go.
+	rules sync.Mutex
 }
 
 // NewDesk returns a Desk over store. opts may be nil.
@@ -67,6 +72,9 @@ func (d *Desk) Ingest(ctx context.Context, b Batch) (IngestResult, error) {
 			m.SentAt = m.ReceivedAt
 		}
 	}
+	// Sender rules and survey answers decide how a message is stored, so
+	// they run before the commit (service.go).
+	plan := d.beforeIngest(&b)
 	res, err := d.store.Ingest(ctx, b, d.clock())
 	if err != nil {
 		return res, err
@@ -74,6 +82,9 @@ func (d *Desk) Ingest(ctx context.Context, b Batch) (IngestResult, error) {
 	for id, inbound := range res.Touched {
 		d.events.Publish(Change{Kind: CustomerChanged, Customer: id, Inbound: inbound})
 	}
+	// Continuity summaries, acknowledgements and the level-1 bot act on
+	// what was stored; they never fail the ingest (service.go).
+	d.afterIngest(ctx, res, plan)
 	return res, nil
 }
 
@@ -121,10 +132,17 @@ func (d *Desk) Customers(f Filter) ([]Customer, error) {
 	return out, nil
 }
 
-// SortByWaiting orders customers: those waiting for an answer first, the
+// SortByWaiting orders customers: those the bot escalated to a person
+// first (label LabelEscalated), then those waiting for an answer, the
 // longest wait on top; then the others, most recent activity first.
 func SortByWaiting(cs []Customer) {
 	slices.SortFunc(cs, func(a, b Customer) int {
+		if ae, be := a.Escalated(), b.Escalated(); ae != be {
+			if ae {
+				return -1
+			}
+			return 1
+		}
 		aw, bw := !a.WaitingSince.IsZero(), !b.WaitingSince.IsZero()
 		switch {
 		case aw && !bw:
@@ -190,14 +208,20 @@ func (d *Desk) Note(id CustomerID, author, text string) (Message, error) {
 	return d.writeOne(id, nil, m)
 }
 
-// Resolve marks the customer's story done. Nothing waits any more.
+// Resolve marks the customer's story done. Nothing waits any more, an
+// escalation is over, and the survey goes out when enabled (service.go).
 func (d *Desk) Resolve(id CustomerID, author string) (Customer, error) {
 	now := d.clock()
-	return d.setStatus(id, author, EventResolved, func(c *Customer) error {
+	c, err := d.setStatus(id, author, EventResolved, func(c *Customer) error {
 		c.Status, c.StatusAt, c.SnoozedUntil = Resolved, now, time.Time{}
 		c.WaitingSince = time.Time{}
+		c.Labels = dropLabel(c.Labels, LabelEscalated)
 		return nil
 	})
+	if err == nil {
+		d.afterResolve(&c)
+	}
+	return c, err
 }
 
 // Reopen puts the customer back in the open list.
@@ -286,7 +310,17 @@ type Reply struct {
 	To      Identity
 	Subject string // e-mail only; "Re: <last subject>" when empty
 	Text    string
-	Author  string
+	// HTML is the e-mail's HTML alternative of Text, escaped and safe
+	// (RenderAnswer makes it); "" sends plain text only.
+	HTML   string
+	Author string
+	// Event marks an automatic message on the timeline (EventAck,
+	// EventBotAnswer, EventSurvey); "" for a person's answer.
+	Event string
+	// Auto is the Auto-Submitted value the message carries (Message.Auto).
+	Auto string
+	// Survey is the survey a question asks (Event EventSurvey).
+	Survey *SurveyScore
 }
 
 // Reply queues an answer in the outbox: it is on the timeline at once, in
@@ -330,8 +364,10 @@ func (d *Desk) Reply(ctx context.Context, r Reply) (Message, error) {
 		Direction: Out, Channel: r.Channel, Account: last.Account,
 		Party: to, To: to.Address, Text: text, Author: r.Author,
 		SentAt: d.clock(), State: StateQueued,
+		Event: r.Event, Auto: r.Auto, Survey: r.Survey,
 	}
 	if r.Channel == ChannelEmail {
+		m.HTML = r.HTML
 		m.Subject = strings.TrimSpace(r.Subject)
 		if m.Subject == "" && last.Subject != "" {
 			m.Subject = ReplySubject(last.Subject)
@@ -340,7 +376,12 @@ func (d *Desk) Reply(ctx context.Context, r Reply) (Message, error) {
 			m.ThreadRefs = append(append([]string(nil), last.ThreadRefs...), last.ExternalID)
 		}
 	}
-	return d.writeOne(r.Customer, nil, m)
+	var update func(*Customer) error
+	if r.Event == "" {
+		// A person answered: the escalation is served.
+		update = func(c *Customer) error { c.Labels = dropLabel(c.Labels, LabelEscalated); return nil }
+	}
+	return d.writeOne(r.Customer, update, m)
 }
 
 // ReplySubject prefixes "Re: " unless the subject already has it.

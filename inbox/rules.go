@@ -52,11 +52,26 @@ func Apply(c *Customer, m *Message) (recompute bool) {
 			c.LastInboundAt = m.SentAt
 			c.LastChannel = m.Channel
 		}
-		if m.SentAt.After(c.LastOutAt) && (c.WaitingSince.IsZero() || m.SentAt.Before(c.WaitingSince)) {
+		// A survey score is recorded; it asks nothing and reopens nothing.
+		if m.Event == EventSurveyAnswer {
+			if newest {
+				c.LastPreview = Preview(m)
+			}
+			break
+		}
+		// A message written before the last answer, or before a person
+		// said nothing waits (resolved, pending), waits for nothing: a
+		// backfill or a channel synced late.
+		ended := c.LastOutAt
+		if (c.Status == Resolved || c.Status == Pending) && c.StatusAt.After(ended) {
+			ended = c.StatusAt
+		}
+		if m.SentAt.After(ended) && (c.WaitingSince.IsZero() || m.SentAt.Before(c.WaitingSince)) {
 			c.WaitingSince = m.SentAt
 		}
-		// A customer writing again, on any channel, reopens the story.
-		if c.Status != Open && m.SentAt.After(c.StatusAt) {
+		// A customer writing again, on any channel, reopens the story;
+		// a message the business already answered does not.
+		if c.Status != Open && m.SentAt.After(c.StatusAt) && m.SentAt.After(c.LastOutAt) {
 			c.Status = Open
 			c.StatusAt = m.SentAt
 			c.SnoozedUntil = time.Time{}
@@ -65,13 +80,23 @@ func Apply(c *Customer, m *Message) (recompute bool) {
 			c.LastPreview = Preview(m)
 		}
 	case Out:
+		// An acknowledgement or a survey answers nothing: the customer
+		// still waits, the story keeps its status.
+		if !Answers(m.Direction, m.Event) {
+			if newest {
+				c.LastPreview = Preview(m)
+			}
+			break
+		}
 		if m.SentAt.After(c.LastOutAt) {
 			c.LastOutAt = m.SentAt
 			if !c.WaitingSince.IsZero() && !c.WaitingSince.After(m.SentAt) {
 				recompute = true
 			}
-			// Answered: the story now waits on the customer.
-			if c.Status == Open && m.SentAt.After(c.StatusAt) && m.SentAt.After(c.LastInboundAt) {
+			// Answered: the story now waits on the customer. An answer
+			// at the same instant as the question (an automatic one)
+			// comes after it.
+			if c.Status == Open && !m.SentAt.Before(c.StatusAt) && !m.SentAt.Before(c.LastInboundAt) {
 				c.Status = Pending
 				c.StatusAt = m.SentAt
 			}
@@ -84,19 +109,38 @@ func Apply(c *Customer, m *Message) (recompute bool) {
 }
 
 // Waiting returns the time of the oldest inbound message after the newest
-// outbound one, given timeline entries newest first; zero when nothing waits.
-// Callers may stop feeding entries at the first outbound message.
+// answer, given timeline entries newest first; zero when nothing waits.
+// A "resolved" or "pending" event ends a wait as an answer does.
+// Acknowledgements and surveys are not answers, and survey scores ask
+// nothing (see Answers). Callers may stop feeding entries at the first
+// entry that EndsWait.
 func Waiting(newestFirst []Entry) time.Time {
 	var since time.Time
 	for _, e := range newestFirst {
-		if e.Direction == Out {
+		if EndsWait(e) {
 			break
 		}
-		if e.Direction == In {
+		if e.Direction == In && e.Event != EventSurveyAnswer {
 			since = e.SentAt
 		}
 	}
 	return since
+}
+
+// EndsWait reports whether a timeline entry ends the customer's wait: an
+// answer (see Answers), or a person saying nothing waits any more (a
+// "resolved" or "pending" event). A store recomputing WaitingSince walks
+// the timeline newest first and may stop at the first such entry.
+func EndsWait(e Entry) bool {
+	return Answers(e.Direction, e.Event) || e.Direction == Event && (e.Event == EventResolved || e.Event == EventPending)
+}
+
+// Answers reports whether a timeline entry with this direction and event
+// kind answers the customer: every outbound message except the automatic
+// acknowledgement (EventAck) and the survey question (EventSurvey). A bot
+// answer (EventBotAnswer) is an answer.
+func Answers(d Direction, event string) bool {
+	return d == Out && event != EventAck && event != EventSurvey
 }
 
 // Preview returns the one-line summary of a message for lists.

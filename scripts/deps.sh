@@ -5,7 +5,7 @@
 # GUI without a screen. Later issues append to PACKAGES.
 set -euo pipefail
 
-PACKAGES="make ca-certificates gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev libwayland-dev libxkbcommon-dev xvfb xauth"
+PACKAGES="make ca-certificates gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev libwayland-dev libxkbcommon-dev xvfb xauth dovecot-core dovecot-imapd isync"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "deps: no dpkg-query; not a Debian system, install the equivalent of: $PACKAGES"
@@ -47,6 +47,14 @@ apt() {
 echo "deps: missing ${missing[*]}"
 echo "deps: apt-get update"
 apt update -q
+# Server packages (dovecot-imapd) must not start their system service: the
+# tests run private instances. A policy-rc.d answering 101 makes
+# invoke-rc.d skip it; it is removed again if this script put it there.
+guard=/usr/sbin/policy-rc.d
+if [ ! -e "$guard" ]; then
+	"${sudo[@]}" sh -c "printf '#!/bin/sh\nexit 101\n' >$guard && chmod +x $guard"
+	trap 'rm -f "$log"; "${sudo[@]}" rm -f "$guard"' EXIT
+fi
 echo "deps: apt-get install ${missing[*]}"
 apt install -y -q --no-install-recommends "${missing[@]}"
 echo "deps: done"

@@ -219,7 +219,7 @@ func (t *txn) waiting(c *inbox.Customer) {
 	for ; k != nil && bytes.HasPrefix(k, prefix); k, v = cur.Prev() {
 		e := tlEntry(k, v)
 		entries = append(entries, e)
-		if e.Direction == inbox.Out {
+		if inbox.EndsWait(e) {
 			break
 		}
 	}

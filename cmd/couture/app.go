@@ -11,7 +11,7 @@ import (
 
 // app is the wiring of one process: the store, the Desk over it, and the
 // clock the demo loader can hold still.
-type app struct {
+type appState struct {
 	store *storage.Store
 	desk  *inbox.Desk
 	clock *assets.Clock
@@ -19,7 +19,7 @@ type app struct {
 
 // open opens the store in the data directory and builds the Desk. Commands
 // call it once; env.close closes it.
-func (e *env) open() (*app, error) {
+func (e *env) open() (*appState, error) {
 	if e.app != nil {
 		return e.app, nil
 	}
@@ -27,12 +27,12 @@ func (e *env) open() (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	clock := &assets.Clock{}
+	clock := newClock() // held at $COUTURE_NOW when set (service.go)
 	desk := inbox.NewDesk(st, &inbox.Options{
 		Clock:  clock.Now,
 		Phones: phone.Normalizer{Region: os.Getenv("COUTURE_PHONE_REGION")},
 	})
-	e.app = &app{store: st, desk: desk, clock: clock}
+	e.app = &appState{store: st, desk: desk, clock: clock}
 	return e.app, nil
 }
 

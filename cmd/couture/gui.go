@@ -22,13 +22,18 @@ func runGUI(e *env) error {
 	if err != nil {
 		return err
 	}
-	// The window syncs every account and sends the outbox while it is open.
-	stop, err := e.startChannels(e.ctx, a, "", nil)
+	// The window syncs every account and sends the outbox while it is open;
+	// its accounts dialog adds, tests and removes accounts on that engine
+	// (gui_accounts.go).
+	if err := ensureAnswers(a.desk); err != nil {
+		return err
+	}
+	accounts, stop, err := e.startGUIChannels(e.ctx, a)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	return ui.Run(a.desk, &ui.Options{})
+	return ui.Run(a.desk, &ui.Options{Desktop: ui.Desktop{Accounts: accounts, OpenDemo: openDemo}})
 }
 
 // runDemoGUI opens the GUI on a throw-away store filled with the demo

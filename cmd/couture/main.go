@@ -45,7 +45,7 @@ type env struct {
 	stdout  io.Writer
 	stderr  io.Writer
 	ctx     context.Context
-	app     *app
+	app     *appState
 	// throwaway marks a store deleted at exit (the --demo GUI): it is
 	// opened without fsync.
 	throwaway bool

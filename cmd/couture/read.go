@@ -29,6 +29,8 @@ type customerJSON struct {
 	SnoozedUntil  *string          `json:"snoozed_until"`
 	LastChannel   string           `json:"last_channel"`
 	Preview       string           `json:"preview"`
+	Labels        []string         `json:"labels"`
+	Escalated     bool             `json:"escalated"`
 	Merges        []mergeJSON      `json:"merges"`
 }
 
@@ -48,6 +50,10 @@ func toCustomerJSON(d *inbox.Desk, c *inbox.Customer) customerJSON {
 		MessageCount: c.MessageCount, Unread: c.Unread,
 		LastMessageAt: rfc3339(c.LastMessageAt), WaitingSince: rfc3339(c.WaitingSince),
 		LastChannel: string(c.LastChannel), Preview: c.LastPreview, Merges: []mergeJSON{},
+		Labels: c.Labels, Escalated: c.Escalated(),
+	}
+	if out.Labels == nil {
+		out.Labels = []string{}
 	}
 	if c.Status == inbox.Snoozed {
 		out.SnoozedUntil = rfc3339(c.SnoozedUntil)
@@ -217,7 +223,7 @@ func printMessage(e *env, m *inbox.Message) {
 	if m.State != inbox.StateNone {
 		state = " (" + string(m.State) + ")"
 	}
-	fmt.Fprintf(e.stdout, "%s  %s %-8s %s%s\n", when, arrow, m.Channel, who, state)
+	fmt.Fprintf(e.stdout, "%s  %s %-8s %s%s%s\n", when, arrow, m.Channel, who, state, by(m.Author))
 	if m.Subject != "" {
 		fmt.Fprintf(e.stdout, "    Subject: %s\n", m.Subject)
 	}
@@ -309,6 +315,7 @@ func runStats(e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "first response, median  %s (%s)\n", seconds(st.FirstResponseMedian), plural(st.FirstResponseCount, "story", "stories"))
 	fmt.Fprintf(e.stdout, "resolution, median      %s (%s)\n", seconds(st.ResolutionMedian), plural(st.ResolutionCount, "story", "stories"))
+	fmt.Fprintln(e.stdout, "couture report shows percentiles, first-contact resolution, CES and CSAT")
 	return nil
 }
 

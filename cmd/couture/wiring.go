@@ -45,7 +45,7 @@ func (e *env) secretStore() secrets.Store {
 // engine builds the sync engine over the opened app: the factories above,
 // the accounts in the store, the secrets, and the app's Desk. only, when
 // not empty, restricts it to one account; onStatus may be nil.
-func (e *env) engine(a *app, only string, onStatus func(channels.Status)) *channels.Engine {
+func (e *env) engine(a *appState, only string, onStatus func(channels.Status)) *channels.Engine {
 	opts := &channels.EngineOptions{
 		Factories: factories,
 		Settings:  a.store,
@@ -65,14 +65,14 @@ func (e *env) engine(a *app, only string, onStatus func(channels.Status)) *chann
 }
 
 // outbox builds the outbox worker that sends through the engine's channels.
-func (e *env) outbox(a *app, eng *channels.Engine) *channels.Outbox {
+func (e *env) outbox(a *appState, eng *channels.Engine) *channels.Outbox {
 	return channels.NewOutbox(a.desk, &channels.OutboxOptions{Channels: eng, Logger: slog.Default()})
 }
 
 // startChannels starts syncing every account and sending the outbox in the
 // background, for the GUI and `couture sync`. stop ends both and waits for
 // them; the statuses reach the GUI as inbox.AccountStatus changes.
-func (e *env) startChannels(ctx context.Context, a *app, only string, onStatus func(channels.Status)) (stop func(), err error) {
+func (e *env) startChannels(ctx context.Context, a *appState, only string, onStatus func(channels.Status)) (stop func(), err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	eng := e.engine(a, only, onStatus)
 	if err := eng.Start(ctx); err != nil {
@@ -94,7 +94,7 @@ func (e *env) startChannels(ctx context.Context, a *app, only string, onStatus f
 // sender is the engine the outbox sends through: the sync engine itself,
 // so each account has one channel, unless that engine is restricted to one
 // account (sync --account): answers on the other accounts still leave.
-func (e *env) sender(a *app, eng *channels.Engine, only string) *channels.Engine {
+func (e *env) sender(a *appState, eng *channels.Engine, only string) *channels.Engine {
 	if only == "" {
 		return eng
 	}

@@ -1,0 +1,321 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/couture/couture/inbox"
+)
+
+// This file turns domain values into the short texts the views show. The
+// functions are pure (now is a parameter) so tests pin them down.
+
+// shortWait is a wait in one unit, rounded down: "now", "5 min", "2 h",
+// "3 d", "6 w". A negative duration (clock skew) reads "now".
+func shortWait(d time.Duration) string {
+	n := func(x time.Duration) map[string]any { return map[string]any{"N": int(x)} }
+	switch {
+	case d < time.Minute:
+		return tr("now")
+	case d < time.Hour:
+		return tr("{{.N}} min", n(d/time.Minute))
+	case d < 24*time.Hour:
+		return tr("{{.N}} h", n(d/time.Hour))
+	case d < 14*24*time.Hour:
+		return tr("{{.N}} d", n(d/(24*time.Hour)))
+	}
+	return tr("{{.N}} w", n(d/(7*24*time.Hour)))
+}
+
+// waitingText is how long the customer's oldest unanswered message has
+// waited at now, "" when nothing waits.
+func waitingText(c *inbox.Customer, now time.Time) string {
+	if c.WaitingSince.IsZero() {
+		return ""
+	}
+	return shortWait(now.Sub(c.WaitingSince))
+}
+
+// longWait says that a customer waited long enough to be shown in the
+// warning colour.
+const longWait = 24 * time.Hour
+
+var (
+	weekdayShort = [...]string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
+	monthShort   = [...]string{"", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+)
+
+// clockText is a time of day, "14:05".
+func clockText(t time.Time) string { return t.Format("15:04") }
+
+// dateShort is a day in a few letters: "2 Mar", "2 Mar 2025" in another
+// year than now's.
+func dateShort(t, now time.Time) string {
+	s := fmt.Sprintf("%d %s", t.Day(), tr(monthShort[t.Month()]))
+	if t.Year() != now.Year() {
+		s += fmt.Sprintf(" %d", t.Year())
+	}
+	return s
+}
+
+// sameDay reports whether a and b fall on the same calendar day (in a's
+// location).
+func sameDay(a, b time.Time) bool {
+	b = b.In(a.Location())
+	return a.Year() == b.Year() && a.YearDay() == b.YearDay()
+}
+
+// whenShort is the corner of a list row: the time today, "Yesterday", the
+// weekday within the week, else the date.
+func whenShort(t, now time.Time) string {
+	t, now = t.In(time.Local), now.In(time.Local)
+	switch {
+	case t.IsZero():
+		return ""
+	case sameDay(t, now):
+		return clockText(t)
+	case sameDay(t, now.AddDate(0, 0, -1)):
+		return tr("Yesterday")
+	case now.Sub(t) < 6*24*time.Hour && t.Before(now):
+		return tr(weekdayShort[t.Weekday()])
+	}
+	return dateShort(t, now)
+}
+
+// dayText is a day separator of the timeline: "Today", "Yesterday",
+// "Monday 2 March", "Monday 2 March 2025".
+func dayText(t, now time.Time) string {
+	t, now = t.In(time.Local), now.In(time.Local)
+	switch {
+	case sameDay(t, now):
+		return tr("Today")
+	case sameDay(t, now.AddDate(0, 0, -1)):
+		return tr("Yesterday")
+	}
+	s := fmt.Sprintf("%s %d %s", tr(t.Weekday().String()), t.Day(), tr(t.Month().String()))
+	if t.Year() != now.Year() {
+		s += fmt.Sprintf(" %d", t.Year())
+	}
+	return s
+}
+
+// stampText is a message's time in its bubble: "14:05", or with the date
+// when it is not today ("2 Mar 14:05").
+func stampText(t, now time.Time) string {
+	t = t.In(time.Local)
+	if sameDay(t, now.In(time.Local)) {
+		return clockText(t)
+	}
+	return dateShort(t, now.In(time.Local)) + " " + clockText(t)
+}
+
+// sizeText is a file size: "812 B", "14 KB", "2.3 MB".
+func sizeText(n int64) string {
+	switch {
+	case n < 1000:
+		return fmt.Sprintf("%d B", n)
+	case n < 1000*1000:
+		return fmt.Sprintf("%d KB", (n+500)/1000)
+	}
+	return formatFloat(float64(n)/1e6, 1) + " MB"
+}
+
+// stateText is a delivery state for a person.
+func stateText(s inbox.State) string {
+	switch s {
+	case inbox.StateQueued:
+		return tr("queued")
+	case inbox.StateSending:
+		return tr("sending")
+	case inbox.StateSent:
+		return tr("sent")
+	case inbox.StateDelivered:
+		return tr("delivered")
+	case inbox.StateFailed:
+		return tr("failed")
+	case inbox.StateUncertain:
+		return tr("maybe sent")
+	}
+	return ""
+}
+
+// customerStatusText names a customer's status for a person.
+func customerStatusText(s inbox.Status) string {
+	switch s {
+	case inbox.Open:
+		return tr("Open")
+	case inbox.Pending:
+		return tr("Pending")
+	case inbox.Resolved:
+		return tr("Resolved")
+	case inbox.Snoozed:
+		return tr("Snoozed")
+	}
+	return string(s)
+}
+
+// eventText is an event entry of the timeline in words: "Resolved by
+// Camille". Events the store words itself (merges, escalations, summaries)
+// keep their text.
+func eventText(m *inbox.Message) string {
+	by := map[string]any{"Author": authorName(m.Author)}
+	has := m.Author != ""
+	pick := func(plain, withAuthor string) string {
+		if has {
+			return tr(withAuthor, by)
+		}
+		return tr(plain)
+	}
+	switch m.Event {
+	case inbox.EventResolved:
+		return pick("Resolved", "Resolved by {{.Author}}")
+	case inbox.EventReopened:
+		return pick("Reopened", "Reopened by {{.Author}}")
+	case inbox.EventSnoozed:
+		return pick("Snoozed", "Snoozed by {{.Author}}")
+	case inbox.EventPending:
+		return pick("Marked as waiting on the customer", "Marked as waiting on the customer by {{.Author}}")
+	}
+	if t := strings.TrimSpace(m.Text); t != "" {
+		return t
+	}
+	return m.Event
+}
+
+// authorName is who wrote an answer or a note: the bot reads "Couture bot".
+func authorName(a string) string {
+	if a == inbox.BotAuthor {
+		return tr("Couture bot")
+	}
+	return a
+}
+
+// identityText is an identity as a person reads it, without its kind.
+func identityText(id inbox.Identity) string { return id.Address }
+
+// identityChannels are the channels an identity can be answered on: a
+// phone number takes SMS and WhatsApp.
+func identityChannels(id inbox.Identity) []inbox.ChannelKind {
+	var out []inbox.ChannelKind
+	for _, ch := range inbox.Channels {
+		if ch.IdentityKind() == id.Kind {
+			out = append(out, ch)
+		}
+	}
+	return out
+}
+
+// rowChannels are the channel badges of a customer row: one per identity
+// kind, in the order of inbox.Channels. A phone number shows WA when the
+// customer last wrote by WhatsApp, SMS otherwise (the row has no room, and
+// no per-row read, for the history of every number).
+func rowChannels(c *inbox.Customer) []inbox.ChannelKind {
+	var out []inbox.ChannelKind
+	has := func(k inbox.IdentityKind) bool {
+		for _, id := range c.Identities {
+			if id.Kind == k {
+				return true
+			}
+		}
+		return false
+	}
+	for _, ch := range inbox.Channels {
+		switch {
+		case ch == inbox.ChannelSMS && has(inbox.KindPhone):
+			if c.LastChannel == inbox.ChannelWhatsApp {
+				ch = inbox.ChannelWhatsApp
+			}
+			out = append(out, ch)
+		case ch == inbox.ChannelWhatsApp:
+		case has(ch.IdentityKind()):
+			out = append(out, ch)
+		}
+	}
+	return out
+}
+
+// cutBody shortens a long body for the timeline: at most maxRunes runes and
+// maxLines lines, cut at a line or word end. more is false when body fits.
+func cutBody(body string, maxRunes, maxLines int) (short string, more bool) {
+	lines := 0
+	for i, r := range body {
+		if r == '\n' {
+			lines++
+			if lines >= maxLines {
+				return strings.TrimRight(body[:i], "\n ") + "…", true
+			}
+		}
+		if utf8.RuneCountInString(body[:i]) >= maxRunes {
+			cut := body[:i]
+			if j := strings.LastIndexAny(cut, " \n"); j > len(cut)/2 {
+				cut = cut[:j]
+			}
+			return strings.TrimRight(cut, "\n ") + "…", true
+		}
+	}
+	return body, false
+}
+
+// foldQuoted splits an e-mail body into what the person wrote and the
+// quoted history below it: the lines from an attribution ("On … wrote:",
+// "Le … a écrit :", "-----Original Message-----") or from the first ">"
+// line after which every line is quoted or blank. Quotes interleaved with
+// answers stay as they are. quoted is "" when nothing is folded.
+func foldQuoted(body string) (own, quoted string) {
+	lines := strings.Split(strings.ReplaceAll(body, "\r\n", "\n"), "\n")
+	quotedFrom := func(i int) bool {
+		for _, l := range lines[i:] {
+			if t := strings.TrimSpace(l); t != "" && !strings.HasPrefix(t, ">") {
+				return false
+			}
+		}
+		return true
+	}
+	for i, l := range lines {
+		t := strings.TrimSpace(l)
+		cut := -1
+		switch {
+		case t == "":
+		case isSeparatorLine(t):
+			cut = i
+		case isAttribution(t) && quotedFrom(i+1):
+			cut = i
+		case i+1 < len(lines) && isAttribution(t+" "+strings.TrimSpace(lines[i+1])) && !isAttribution(t) && quotedFrom(i+2):
+			cut = i
+		case strings.HasPrefix(t, ">") && quotedFrom(i):
+			cut = i
+		}
+		if cut > 0 {
+			own = strings.TrimRight(strings.Join(lines[:cut], "\n"), "\n ")
+			quoted = strings.Join(lines[cut:], "\n")
+			if own == "" {
+				return body, ""
+			}
+			return own, quoted
+		}
+	}
+	return body, ""
+}
+
+// isAttribution recognizes the line a mail client writes above a quote.
+func isAttribution(t string) bool {
+	lower := strings.ToLower(t)
+	switch {
+	case strings.HasPrefix(lower, "on ") && strings.HasSuffix(lower, "wrote:"):
+		return true
+	case strings.HasPrefix(lower, "le ") && (strings.HasSuffix(lower, "a écrit :") || strings.HasSuffix(lower, "a écrit:") || strings.HasSuffix(lower, "a écrit\u00a0:")):
+		return true
+	}
+	return false
+}
+
+// isSeparatorLine recognizes Outlook's separators above a forwarded or
+// quoted message.
+func isSeparatorLine(t string) bool {
+	lower := strings.ToLower(t)
+	return strings.HasPrefix(lower, "-----original message-----") ||
+		strings.HasPrefix(lower, "-----message d'origine-----") ||
+		(len(t) >= 20 && strings.Trim(t, "_") == "")
+}
