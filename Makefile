@@ -9,6 +9,8 @@ TOOLS_MOD := tools/go.mod
 
 .PHONY: help deps build run test bench lint clean
 
+include mk/dendrite.mk
+
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-7s %s\n", $$1, $$2}'
 
@@ -26,12 +28,12 @@ run: build ## open the GUI on the embedded demo business
 	fi
 	./$(BIN) --demo
 
-test: deps ## go vet and every test (headless; no display needed)
+test: deps dendrite ## go vet and every test against real Dovecot and Dendrite (headless)
 	$(GO) vet ./...
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 25m ./...
 
-bench: deps ## run every benchmark once
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+bench: deps dendrite ## run every benchmark once
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
 
 lint: deps ## gofmt, go vet and staticcheck must be clean (here and in tools/)
 	@unformatted="$$(gofmt -l .)"; \
