@@ -18,9 +18,7 @@ const SettingSenders = "senders"
 // channel thought (a shop that writes from a no-reply address); an Other
 // sender never creates a customer. An exact address wins over its domain.
 //
-// Messages stored before the rule stay where they are: moving them needs a
-// store method the Store interface does not have yet (see the note on
-// Desk.TeachSender).
+// Teaching a rule also moves the messages stored before it (TeachSender).
 type SenderRules struct {
 	Customers []string `json:"customers"`
 	Others    []string `json:"others"`
@@ -110,14 +108,9 @@ func (d *Desk) SenderRules() (SenderRules, error) {
 // TeachSender records that a sender is a customer (customer true) or not
 // (Other), replacing any earlier rule for the same entry, and returns the
 // entry as saved. From now on Ingest routes the sender's messages
-// accordingly.
-//
-// Messages already stored are not moved: that takes a store method the
-// Store interface lacks, Store.Reassign(msgs []MessageID, to CustomerID)
-// (move messages between Other and a customer in one transaction, creating
-// the customer for an identity that has none, re-applying the rules of
-// Apply to both sides). Once it exists, TeachSender will move the sender's
-// messages too.
+// accordingly, and the messages already stored move with the rule: out of
+// Other to their customer (created when needed), or from the customer into
+// Other (a customer left with nothing is removed).
 func (d *Desk) TeachSender(raw string, customer bool) (string, error) {
 	key, err := NormalizeSender(raw, d.phones)
 	if err != nil {
@@ -131,12 +124,24 @@ func (d *Desk) TeachSender(raw string, customer bool) (string, error) {
 	}
 	r.Customers = slices.DeleteFunc(r.Customers, func(s string) bool { return s == key })
 	r.Others = slices.DeleteFunc(r.Others, func(s string) bool { return s == key })
+	want := SenderOther
 	if customer {
 		r.Customers = append(r.Customers, key)
+		want = SenderCustomer
 	} else {
 		r.Others = append(r.Others, key)
 	}
-	return key, d.saveSenderRules(r)
+	if err := d.saveSenderRules(r); err != nil {
+		return "", err
+	}
+	touched, err := d.store.Reassign(func(id Identity) bool { return r.Verdict(id) == want }, !customer, d.clock())
+	if err != nil {
+		return key, err
+	}
+	for _, id := range touched {
+		d.events.Publish(Change{Kind: CustomerChanged, Customer: id})
+	}
+	return key, nil
 }
 
 // ForgetSender removes the rule for a sender.

@@ -61,6 +61,10 @@ type Store interface {
 	// Unmerge restores both customers of a merge.
 	Unmerge(id MergeID, at time.Time) (Merge, error)
 	MergeRecord(id MergeID) (Merge, error)
+	// Reassign moves the messages whose party matches from the Other view
+	// to their customers (created when needed), or with toOther from
+	// customers to Other, and returns the customers it changed.
+	Reassign(match func(Identity) bool, toOther bool, now time.Time) ([]CustomerID, error)
 
 	// Scan walks every timeline entry, customer by customer, oldest first.
 	Scan(fn func(CustomerID, Entry) error) error

@@ -595,3 +595,34 @@ func must2[A, B any](t *testing.T, fn func() (A, B, error)) (A, B) {
 	}
 	return a, b
 }
+
+// Teaching a sender moves the messages stored before the rule: out of
+// Other into a new customer, and back.
+func TestTeachSenderMovesStoredMessages(t *testing.T) {
+	s := newShop(t, "Fournil", "bonjour@fournil.example", "+33465712020", tuesdayMorning)
+	sup := inbox.Identity{Kind: inbox.KindEmail, Address: "commandes@laiterie.example"}
+	for i, text := range []string{"Facture de mars", "Livraison de beurre jeudi"} {
+		s.receive(inbox.Incoming{Other: true, Name: "Laiterie", Message: inbox.Message{
+			Channel: inbox.ChannelEmail, Party: sup, From: sup.Address, FromName: "Laiterie des Monts",
+			ExternalID: fmt.Sprint("lait-", i), Text: text,
+		}})
+	}
+	if cs := must(s.desk.Customers(inbox.Filter{})); len(cs) != 0 {
+		t.Fatalf("Other mail made customers: %+v", cs)
+	}
+	must(s.desk.TeachSender("@laiterie.example", true))
+	cs := must(s.desk.Customers(inbox.Filter{}))
+	if len(cs) != 1 || cs[0].MessageCount != 2 || cs[0].Name != "Laiterie des Monts" || !cs[0].Has(sup) {
+		t.Fatalf("after 'this is a customer': %+v", cs)
+	}
+	if p := must(s.desk.Timeline(inbox.OtherID, "", 10)); len(p.Messages) != 0 {
+		t.Fatalf("Other still holds %d messages", len(p.Messages))
+	}
+	must(s.desk.TeachSender("commandes@laiterie.example", false))
+	if cs := must(s.desk.Customers(inbox.Filter{})); len(cs) != 0 {
+		t.Fatalf("after 'not a customer': %+v", cs)
+	}
+	if p := must(s.desk.Timeline(inbox.OtherID, "", 10)); len(p.Messages) != 2 {
+		t.Fatalf("Other holds %d messages, want 2", len(p.Messages))
+	}
+}
