@@ -518,8 +518,7 @@ func runSender(e *env, args []string) error {
 		if pos[0] == "other" {
 			what = "not a customer (Other)"
 		}
-		fmt.Fprintf(e.stdout, "%s is %s from now on\n", key, what)
-		fmt.Fprintln(e.stderr, "messages already stored stay where they are (moving them needs Store.Reassign)")
+		fmt.Fprintf(e.stdout, "%s is %s; its stored messages moved too\n", key, what)
 		return nil
 	}
 	return usagef("sender takes customer ADDRESS, other ADDRESS, forget ADDRESS or list")
