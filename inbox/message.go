@@ -171,7 +171,11 @@ type IngestResult struct {
 	Duplicates int
 	// Touched maps every customer that received a new message to whether
 	// one of them was inbound.
-	Touched      map[CustomerID]bool
-	NewCustomers int
-	AutoMerges   []MergeID
+	Touched map[CustomerID]bool
+	// LatestInbound is, per customer, the time of the newest inbound
+	// message the batch added: the service rules skip a backfill by it
+	// without reading the customer again.
+	LatestInbound map[CustomerID]time.Time
+	NewCustomers  int
+	AutoMerges    []MergeID
 }

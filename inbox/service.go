@@ -278,8 +278,10 @@ func (d *Desk) afterIngest(ctx context.Context, res IngestResult, plan *ingestPl
 		d.rules.Unlock()
 	}
 	var ids []CustomerID
+	now := d.clock()
 	for id, inbound := range res.Touched {
-		if inbound && id != OtherID {
+		// A backfill (nothing new from the customer) needs no rule.
+		if inbound && id != OtherID && now.Sub(res.LatestInbound[id]) <= SummaryFresh {
 			ids = append(ids, id)
 		}
 	}

@@ -45,7 +45,7 @@ func (s *Store) Ingest(ctx context.Context, b inbox.Batch, now time.Time) (inbox
 				return err
 			}
 		}
-		res.Touched = t.touched
+		res.Touched, res.LatestInbound = t.touched, t.latestIn
 		return t.flush()
 	})
 	if err != nil {

@@ -107,7 +107,7 @@ func Open(dir string, opts *Options) (*Store, error) {
 }
 
 func openDB(path string, o *Options) (*bolt.DB, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.Timeout, NoSync: o.NoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.Timeout, NoSync: o.NoSync, FreelistType: bolt.FreelistMapType})
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, inbox.Wrap(inbox.Unavailable, err, "the store in "+filepath.Dir(path)+" is already open by another Couture; close it first")
 	}

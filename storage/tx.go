@@ -91,6 +91,7 @@ type txn struct {
 	recompute map[inbox.CustomerID]bool
 	now       time.Time
 	touched   map[inbox.CustomerID]bool
+	latestIn  map[inbox.CustomerID]time.Time
 }
 
 func newTxn(tx *bolt.Tx, now time.Time) *txn {
@@ -100,6 +101,7 @@ func newTxn(tx *bolt.Tx, now time.Time) *txn {
 		deleted:   map[inbox.CustomerID]bool{},
 		recompute: map[inbox.CustomerID]bool{},
 		touched:   map[inbox.CustomerID]bool{},
+		latestIn:  map[inbox.CustomerID]time.Time{},
 	}
 }
 
@@ -180,6 +182,9 @@ func (t *txn) add(c *inbox.Customer, m *inbox.Message) error {
 		t.recompute[c.ID] = true
 	}
 	t.touched[c.ID] = t.touched[c.ID] || m.Direction == inbox.In
+	if m.Direction == inbox.In && m.SentAt.After(t.latestIn[c.ID]) {
+		t.latestIn[c.ID] = m.SentAt
+	}
 	return nil
 }
 
