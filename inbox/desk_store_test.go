@@ -135,7 +135,7 @@ func TestSuggestions(t *testing.T) {
 	}
 	suggestions := func(t *testing.T, id inbox.CustomerID) []sug {
 		t.Helper()
-		list, err := d.Suggestions(context.Background(), id)
+		list, err := d.Suggestions(context.Background(), id, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -149,7 +149,7 @@ func TestSuggestions(t *testing.T) {
 		return out
 	}
 
-	want := []sug{{phone, inbox.Mentioned}, {bob, inbox.Mentioned}, {tg, inbox.SameName}}
+	want := []sug{{phone, inbox.EvidenceMentioned}, {bob, inbox.EvidenceMentioned}, {tg, inbox.EvidenceSameName}}
 	if got := suggestions(t, emily); !slices.Equal(got, want) {
 		t.Errorf("suggestions for Emily = %v, want %v", got, want)
 	}
@@ -162,7 +162,7 @@ func TestSuggestions(t *testing.T) {
 	if err := d.RejectSuggestion(tg, emily); err != nil {
 		t.Fatal(err)
 	}
-	want = []sug{{phone, inbox.Mentioned}, {bob, inbox.Mentioned}}
+	want = []sug{{phone, inbox.EvidenceMentioned}, {bob, inbox.EvidenceMentioned}}
 	if got := suggestions(t, emily); !slices.Equal(got, want) {
 		t.Errorf("after rejecting Telegram Emily: %v, want %v", got, want)
 	}
@@ -173,7 +173,7 @@ func TestSuggestions(t *testing.T) {
 	if _, err := d.Merge(emily, phone, "suggested"); err != nil {
 		t.Fatal(err)
 	}
-	want = []sug{{bob, inbox.Mentioned}}
+	want = []sug{{bob, inbox.EvidenceMentioned}}
 	if got := suggestions(t, emily); !slices.Equal(got, want) {
 		t.Errorf("after merging the phone: %v, want %v", got, want)
 	}

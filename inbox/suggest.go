@@ -24,13 +24,13 @@ const suggestReach = 500
 
 // Evidence kinds of a Suggestion.
 const (
-	// SameName: both customers carry the same display name (accents and
-	// case aside).
-	SameName = "same-name"
-	// Mentioned: an e-mail address or phone number written in one
+	// EvidenceSameName: both customers carry the same display name
+	// (accents and case aside).
+	EvidenceSameName = "same-name"
+	// EvidenceMentioned: an e-mail address or phone number written in one
 	// customer's message (or in a note about them) is an identity of the
 	// other.
-	Mentioned = "mentioned"
+	EvidenceMentioned = "mentioned"
 )
 
 // Suggestion says another customer may be the same person.
@@ -38,13 +38,13 @@ type Suggestion struct {
 	// Customer is the other customer; Name their display name.
 	Customer CustomerID `json:"customer"`
 	Name     string     `json:"name"`
-	// Evidence is SameName or Mentioned; a suggestion with both kinds of
-	// evidence is Mentioned (the stronger).
+	// Evidence is EvidenceSameName or EvidenceMentioned; a suggestion with
+	// both kinds of evidence is EvidenceMentioned (the stronger).
 	Evidence string `json:"evidence"`
-	// Identity is the address written in a message (Mentioned), zero for
-	// SameName.
+	// Identity is the address written in a message (EvidenceMentioned),
+	// zero for EvidenceSameName.
 	Identity Identity `json:"identity,omitzero"`
-	// Message is the message the address was written in (Mentioned).
+	// Message is the message the address was written in (EvidenceMentioned).
 	Message MessageID `json:"message,omitempty"`
 	// Reason says the evidence in words a person can check: `same name
 	// "Emily Carter"`, "wrote emily@example.com in a message".
@@ -56,9 +56,11 @@ type Suggestion struct {
 // direction: id's messages naming another customer's address, or another
 // customer's messages naming id's e-mail address, found through the search
 // index when there is one), then the same display name. Pairs a person
-// rejected are left out. It reads every customer (for names) and the
-// customer's newest few hundred messages: call it off the UI goroutine.
-func (d *Desk) Suggestions(ctx context.Context, id CustomerID) ([]Suggestion, error) {
+// rejected are left out. all is every customer as the caller last read
+// them (the GUI has them loaded), for the names; nil reads them from the
+// store. It reads the customer's newest few hundred messages: call it off
+// the UI goroutine.
+func (d *Desk) Suggestions(ctx context.Context, id CustomerID, all []Customer) ([]Suggestion, error) {
 	if id == OtherID {
 		return nil, nil
 	}
@@ -70,9 +72,10 @@ func (d *Desk) Suggestions(ctx context.Context, id CustomerID) ([]Suggestion, er
 	if err != nil {
 		return nil, err
 	}
-	all, err := d.store.Customers()
-	if err != nil {
-		return nil, err
+	if all == nil {
+		if all, err = d.store.Customers(); err != nil {
+			return nil, err
+		}
 	}
 	byID := make(map[CustomerID]*Customer, len(all))
 	for i := range all {
@@ -88,7 +91,7 @@ func (d *Desk) Suggestions(ctx context.Context, id CustomerID) ([]Suggestion, er
 			return
 		}
 		s.Name = other.Name
-		if prev, ok := out[s.Customer]; ok && (prev.Evidence == Mentioned || s.Evidence != Mentioned) {
+		if prev, ok := out[s.Customer]; ok && (prev.Evidence == EvidenceMentioned || s.Evidence != EvidenceMentioned) {
 			return
 		}
 		out[s.Customer] = &s
@@ -107,7 +110,7 @@ func (d *Desk) Suggestions(ctx context.Context, id CustomerID) ([]Suggestion, er
 			if err != nil || !ok {
 				continue
 			}
-			add(Suggestion{Customer: owner, Evidence: Mentioned, Identity: ident, Message: m.ID,
+			add(Suggestion{Customer: owner, Evidence: EvidenceMentioned, Identity: ident, Message: m.ID,
 				Reason: "wrote " + ident.Address + " in a message"})
 		}
 		return true
@@ -135,7 +138,7 @@ func (d *Desk) Suggestions(ctx context.Context, id CustomerID) ([]Suggestion, er
 				continue
 			}
 			if slices.Contains(d.AddressesIn(m.Text), ident) {
-				add(Suggestion{Customer: h.CustomerID, Evidence: Mentioned, Identity: ident, Message: m.ID,
+				add(Suggestion{Customer: h.CustomerID, Evidence: EvidenceMentioned, Identity: ident, Message: m.ID,
 					Reason: "wrote " + ident.Address + " in a message"})
 			}
 		}
@@ -146,7 +149,7 @@ func (d *Desk) Suggestions(ctx context.Context, id CustomerID) ([]Suggestion, er
 		for i := range all {
 			o := &all[i]
 			if o.ID != id && nameKey(o) == name {
-				add(Suggestion{Customer: o.ID, Evidence: SameName, Reason: "same name “" + strings.TrimSpace(o.Name) + "”"})
+				add(Suggestion{Customer: o.ID, Evidence: EvidenceSameName, Reason: "same name “" + strings.TrimSpace(o.Name) + "”"})
 			}
 		}
 	}
@@ -157,7 +160,7 @@ func (d *Desk) Suggestions(ctx context.Context, id CustomerID) ([]Suggestion, er
 	}
 	slices.SortFunc(list, func(a, b Suggestion) int {
 		if a.Evidence != b.Evidence {
-			if a.Evidence == Mentioned {
+			if a.Evidence == EvidenceMentioned {
 				return -1
 			}
 			return 1
@@ -168,7 +171,7 @@ func (d *Desk) Suggestions(ctx context.Context, id CustomerID) ([]Suggestion, er
 }
 
 // nameKey is the folded display name two customers must share for a
-// SameName suggestion; "" when the name is only an address (a customer the
+// EvidenceSameName suggestion; "" when the name is only an address (a customer the
 // channel gave no name: see NameFrom), which says nothing about a person.
 func nameKey(c *Customer) string {
 	name := strings.Join(strings.Fields(Fold(c.Name)), " ")

@@ -121,15 +121,18 @@ type composer struct {
 	onShortcut func(fyne.Shortcut) bool
 	onEscape   func()
 
-	cust    inbox.Customer
-	has     bool
-	routes  []route
-	lastIn  map[inbox.ChannelKind]time.Time
-	lastBy  map[inbox.ChannelKind]inbox.Identity
-	note    bool
-	blocked bool
-	sending bool
-	answers []inbox.Answer
+	cust   inbox.Customer
+	has    bool
+	routes []route
+	lastIn map[inbox.ChannelKind]time.Time
+	lastBy map[inbox.ChannelKind]inbox.Identity
+	// lastSubject is the subject of the newest e-mail: an empty subject
+	// answers "Re:" it.
+	lastSubject string
+	note        bool
+	blocked     bool
+	sending     bool
+	answers     []inbox.Answer
 	// html is the e-mail HTML of an inserted library answer, sent along
 	// while the text is still htmlFor.
 	html, htmlFor string
@@ -175,7 +178,7 @@ func newComposer(desk *inbox.Desk, run runner, later later, author string, limit
 		e.onShortcut = p.typedShortcut
 		e.onKey = p.typedKey
 	}
-	p.limit = caption("", widget.LowImportance)
+	p.limit = caption("", widget.MediumImportance)
 	p.limit.Wrapping = fyne.TextWrapWord
 	p.fix = widget.NewButton("", nil)
 	p.fix.Importance = widget.LowImportance
@@ -213,8 +216,20 @@ func (p *composer) show(c inbox.Customer) {
 		return
 	}
 	if p.has && p.cust.ID == c.ID {
+		newer := !c.LastInboundAt.Equal(p.cust.LastInboundAt) || !c.LastMessageAt.Equal(p.cust.LastMessageAt)
 		p.cust = c
 		p.setRoutes(routesOf(&c), p.currentRoute())
+		if newer { // WhatsApp's window and the subject follow new messages
+			p.run(func() func() {
+				rec, err := readRecent(p.desk, c.ID)
+				return func() {
+					if err == nil && p.has && p.cust.ID == c.ID {
+						p.lastIn, p.lastBy, p.lastSubject = rec.at, rec.by, rec.subject
+						p.onRoute()
+					}
+				}
+			})
+		}
 		return
 	}
 	p.flush()
@@ -222,6 +237,7 @@ func (p *composer) show(c inbox.Customer) {
 	p.html, p.htmlFor = "", ""
 	clear(p.lastIn)
 	clear(p.lastBy)
+	p.lastSubject = ""
 	p.quiet = true
 	p.note = false
 	p.text.SetText("")
@@ -236,7 +252,7 @@ func (p *composer) show(c inbox.Customer) {
 	p.run(func() func() {
 		draft, derr := p.desk.Draft(id)
 		answers, aerr := p.desk.Answers()
-		lastIn, lastBy, lerr := lastInbound(p.desk, id)
+		rec, lerr := readRecent(p.desk, id)
 		return func() {
 			if !p.has || p.cust.ID != id {
 				return
@@ -249,37 +265,54 @@ func (p *composer) show(c inbox.Customer) {
 			p.answers = answers
 			p.answersBtn.Hidden = len(answers) == 0
 			p.answersBtn.Refresh()
-			p.lastIn, p.lastBy = lastIn, lastBy
+			p.lastIn, p.lastBy, p.lastSubject = rec.at, rec.by, rec.subject
+			typed := p.dirty
+			if typed { // the person typed before the draft arrived: theirs wins
+				draft.Text, draft.Subject, draft.Note = p.text.Text, p.subject.Text, p.note
+			}
 			p.applyDraft(draft)
+			p.dirty = typed
 		}
 	})
 }
 
-// lastInbound finds, for each channel, when and from which identity the
-// customer last wrote, reading the newest few thousand entries at most.
-func lastInbound(d *inbox.Desk, id inbox.CustomerID) (map[inbox.ChannelKind]time.Time, map[inbox.ChannelKind]inbox.Identity, error) {
-	at := map[inbox.ChannelKind]time.Time{}
-	by := map[inbox.ChannelKind]inbox.Identity{}
+// recent is what the composer needs from the customer's recent timeline.
+type recent struct {
+	// at and by are, per channel, when and from which identity the
+	// customer last wrote.
+	at map[inbox.ChannelKind]time.Time
+	by map[inbox.ChannelKind]inbox.Identity
+	// subject is the subject of the newest e-mail, either way.
+	subject string
+}
+
+// readRecent reads the newest few thousand entries at most.
+func readRecent(d *inbox.Desk, id inbox.CustomerID) (recent, error) {
+	r := recent{at: map[inbox.ChannelKind]time.Time{}, by: map[inbox.ChannelKind]inbox.Identity{}}
+	mail := false
 	before := ""
 	for range 20 {
 		p, err := d.Timeline(id, before, 100)
 		if err != nil {
-			return at, by, err
+			return r, err
 		}
 		for i := len(p.Messages) - 1; i >= 0; i-- {
 			m := &p.Messages[i]
 			if m.Direction == inbox.In && m.Channel != inbox.ChannelNone {
-				if _, ok := at[m.Channel]; !ok {
-					at[m.Channel], by[m.Channel] = m.SentAt, m.Party
+				if _, ok := r.at[m.Channel]; !ok {
+					r.at[m.Channel], r.by[m.Channel] = m.SentAt, m.Party
 				}
 			}
+			if !mail && m.Channel == inbox.ChannelEmail && (m.Direction == inbox.In || m.Direction == inbox.Out) {
+				r.subject, mail = m.Subject, true
+			}
 		}
-		if p.Before == "" || len(at) == len(inbox.Channels) {
+		if p.Before == "" || (len(r.at) == len(inbox.Channels) && mail) {
 			break
 		}
 		before = p.Before
 	}
-	return at, by, nil
+	return r, nil
 }
 
 // applyDraft puts the saved draft back, or the default route when none.
@@ -337,11 +370,11 @@ func (p *composer) currentRoute() route {
 func (p *composer) onRoute() {
 	r := p.currentRoute()
 	if r.ch == inbox.ChannelEmail && !p.note {
-		last := ""
-		if p.cust.LastPreview != "" {
-			last = tr("Subject (empty: “Re:” the last subject)")
+		if p.lastSubject != "" {
+			p.subject.SetPlaceHolder(inbox.ReplySubject(p.lastSubject))
+		} else {
+			p.subject.SetPlaceHolder(tr("Subject"))
 		}
-		p.subject.SetPlaceHolder(cmpOr(last, tr("Subject")))
 		p.subject.Show()
 	} else {
 		p.subject.Hide()
@@ -394,8 +427,14 @@ func (p *composer) draft() inbox.Draft {
 	return d
 }
 
-// flush saves the draft now when it changed.
-func (p *composer) flush() {
+// flush saves the draft, when it changed, off the UI goroutine.
+func (p *composer) flush() { p.flushWith(p.run) }
+
+// flushNow saves the draft before it returns: the window is closing and
+// the store with it.
+func (p *composer) flushNow() { p.flushWith(inline) }
+
+func (p *composer) flushWith(run runner) {
 	if p.stopSave != nil {
 		p.stopSave()
 		p.stopSave = nil
@@ -405,7 +444,7 @@ func (p *composer) flush() {
 	}
 	p.dirty = false
 	id, d := p.cust.ID, p.draft()
-	p.run(func() func() {
+	run(func() func() {
 		err := p.desk.SaveDraft(id, d)
 		return func() {
 			if err != nil {
@@ -421,7 +460,7 @@ func (p *composer) updateLimit() {
 	p.blocked = false
 	text := p.text.Text
 	if p.note {
-		p.setLimit(tr("Internal note: only your team sees it."), widget.LowImportance)
+		p.setLimit(tr("Internal note: only your team sees it."), widget.MediumImportance)
 		p.updateSend()
 		return
 	}
@@ -443,7 +482,7 @@ func (p *composer) updateLimit() {
 	case l.Warning != "":
 		p.setLimit(joinParts(describeLimit(r.ch, l, p.lastIn[r.ch], p.desk.Now()), l.Warning), widget.WarningImportance)
 	default:
-		p.setLimit(describeLimit(r.ch, l, p.lastIn[r.ch], p.desk.Now()), widget.LowImportance)
+		p.setLimit(describeLimit(r.ch, l, p.lastIn[r.ch], p.desk.Now()), widget.MediumImportance)
 	}
 	p.updateSend()
 }
@@ -479,6 +518,9 @@ func (p *composer) updateSend() {
 // 2 SMS segments", "120 / 4,096", "WhatsApp window open for 5 h".
 func describeLimit(ch inbox.ChannelKind, l Limit, last, now time.Time) string {
 	chars := tr("{{.N}} characters", map[string]any{"N": formatInt(l.Chars)})
+	if l.Chars == 0 && ch != inbox.ChannelWhatsApp {
+		return "" // nothing typed yet: nothing to count
+	}
 	switch ch {
 	case inbox.ChannelSMS:
 		segs := tr("1 SMS segment")
@@ -497,7 +539,14 @@ func describeLimit(ch inbox.ChannelKind, l Limit, last, now time.Time) string {
 	case inbox.ChannelWhatsApp:
 		if !last.IsZero() {
 			left := last.Add(whatsAppWindow).Sub(now)
-			return joinParts(chars, tr("WhatsApp window open for {{.Left}}", map[string]any{"Left": shortWait(left)}))
+			window := tr("WhatsApp window open for {{.Left}}", map[string]any{"Left": shortWait(left)})
+			if l.Chars == 0 {
+				return window
+			}
+			return joinParts(chars, window)
+		}
+		if l.Chars == 0 {
+			return ""
 		}
 	case inbox.ChannelEmail:
 		return ""
@@ -752,7 +801,7 @@ func newAnswerPicker(onChoose func(inbox.Answer)) *answerPicker {
 			t := widget.NewLabel("Answer title")
 			t.TextStyle.Bold = true
 			t.Truncation = fyne.TextTruncateEllipsis
-			id := caption("/answer-id", widget.LowImportance)
+			id := caption("/answer-id", widget.MediumImportance)
 			return container.NewBorder(nil, nil, nil, id, t)
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
@@ -788,7 +837,7 @@ func (k *answerPicker) show(items []inbox.Answer, anchor fyne.CanvasObject) {
 		if k.pop != nil {
 			k.pop.Hide()
 		}
-		title := caption(tr("Answer library · ↑↓ to pick, Enter to insert"), widget.LowImportance)
+		title := caption(tr("Answer library · Up and Down to pick, Enter to insert"), widget.MediumImportance)
 		k.pop = widget.NewPopUp(container.NewBorder(title, nil, nil, nil, k.list), c)
 	}
 	rows := min(len(items), 6)

@@ -33,9 +33,9 @@ type customerList struct {
 	empty   *widget.Label
 	content fyne.CanvasObject
 
-	all    []inbox.Customer // every customer, the Desk's order
-	rows   []inbox.Customer // those the filter keeps
-	other  []inbox.Message  // the Other view's newest messages, newest first
+	all    []inbox.Customer  // every customer, the Desk's order
+	rows   []*inbox.Customer // those the filter keeps, pointing into all
+	other  []inbox.Message   // the Other view's newest messages, newest first
 	counts map[inbox.Status]int
 
 	// sel is what is selected: a customer, or with the Other filter a
@@ -78,7 +78,7 @@ func newCustomerList(now func() time.Time) *customerList {
 		}
 	}
 
-	l.empty = caption("", widget.LowImportance)
+	l.empty = caption("", widget.MediumImportance)
 	l.empty.Alignment = fyne.TextAlignCenter
 	l.empty.Wrapping = fyne.TextWrapWord
 	l.empty.Hide()
@@ -141,6 +141,11 @@ func (l *customerList) filterChanged() {
 		return // still being built
 	}
 	l.refilter()
+	if i := l.index(); i >= 0 {
+		l.list.ScrollTo(i)
+	} else {
+		l.list.ScrollToTop()
+	}
 	if l.onFilter != nil {
 		l.onFilter()
 	}
@@ -161,7 +166,7 @@ func (l *customerList) refilter() {
 	rest := f
 	rest.Status = ""
 	counts := map[inbox.Status]int{}
-	rows := make([]inbox.Customer, 0, len(l.rows))
+	rows := make([]*inbox.Customer, 0, len(l.rows))
 	for i := range l.all {
 		c := &l.all[i]
 		if !rest.Match(c) {
@@ -170,7 +175,7 @@ func (l *customerList) refilter() {
 		counts[c.Status]++
 		counts[""]++
 		if f.Status == "" || c.Status == f.Status {
-			rows = append(rows, *c)
+			rows = append(rows, c)
 		}
 	}
 	l.counts = counts
@@ -210,10 +215,14 @@ func (l *customerList) renderStatusOptions() {
 	l.status.Refresh()
 }
 
-// reselect keeps the selection on the same customer (or Other message).
+// reselect keeps the selection on the same customer (or Other message),
+// and the list where the person scrolled it (Select would scroll to the
+// selected row each time a sync moves it).
 func (l *customerList) reselect() {
 	l.quiet = true
 	defer func() { l.quiet = false }()
+	off := l.list.GetScrollOffset()
+	defer l.list.ScrollToOffset(off)
 	if l.hasSel {
 		for i := range l.length() {
 			if l.idAt(i) == l.selID && (!l.otherMode() || l.other[i].ID == l.selMsg) {
@@ -286,7 +295,7 @@ func (l *customerList) onSelected(i widget.ListItemID) {
 		return
 	}
 	l.selID, l.selMsg, l.hasSel = l.rows[i].ID, 0, true
-	l.onSelect(l.rows[i], 0, l.keyboard)
+	l.onSelect(*l.rows[i], 0, l.keyboard)
 }
 
 // selectID selects the customer quietly (the search opened them).
@@ -302,16 +311,6 @@ func (l *customerList) selectID(id inbox.CustomerID, msg inbox.MessageID) {
 func (l *customerList) clearSelection() {
 	l.hasSel = false
 	l.reselect()
-}
-
-// customer returns the loaded customer id, as last loaded.
-func (l *customerList) customer(id inbox.CustomerID) (inbox.Customer, bool) {
-	for i := range l.all {
-		if l.all[i].ID == id {
-			return l.all[i], true
-		}
-	}
-	return inbox.Customer{}, false
 }
 
 func (l *customerList) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
@@ -335,7 +334,7 @@ func (l *customerList) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	if i < 0 || i >= len(l.rows) {
 		return
 	}
-	c := &l.rows[i]
+	c := l.rows[i]
 	when, color := waitingText(c, now), theme.ColorNameWarning
 	switch {
 	case when != "" && now.Sub(c.WaitingSince) >= longWait:

@@ -168,8 +168,12 @@ func (p *customerPane) show(c inbox.Customer) {
 // changes identities) and the merge history.
 func (p *customerPane) loadExtras() {
 	id, merges := p.cust.ID, slices.Clone(p.cust.Merges)
+	var all []inbox.Customer // the loaded list: names without a store scan
+	if p.customers != nil {
+		all = p.customers()
+	}
 	p.run(func() func() {
-		sugs, serr := p.desk.Suggestions(context.Background(), id)
+		sugs, serr := p.desk.Suggestions(context.Background(), id, all)
 		var records []inbox.Merge
 		var merr error
 		for _, mid := range merges {
@@ -242,7 +246,7 @@ func (p *customerPane) showIdentities() {
 		rows = append(rows, container.NewBorder(nil, nil, container.NewHBox(badges...), nil, addr))
 	}
 	if len(rows) == 0 {
-		rows = append(rows, caption(tr("No address"), widget.LowImportance))
+		rows = append(rows, muted(tr("No address")))
 	}
 	p.ids.Objects = rows
 	p.ids.Refresh()
@@ -256,7 +260,7 @@ func (p *customerPane) showSuggestions(sugs []inbox.Suggestion) {
 		name := caption(s.Name, widget.MediumImportance)
 		name.TextStyle.Bold = true
 		name.Truncation = fyne.TextTruncateEllipsis
-		why := caption(suggestionReason(&s), widget.LowImportance)
+		why := muted(suggestionReason(&s))
 		why.Wrapping = fyne.TextWrapWord
 		other := s.Customer
 		accept := widget.NewButtonWithIcon(tr("Merge"), theme.ConfirmIcon(), func() { p.mergeWith(other, suggestionReason(&s)) })
@@ -278,9 +282,9 @@ func (p *customerPane) showSuggestions(sugs []inbox.Suggestion) {
 // suggestionReason words the evidence for a person.
 func suggestionReason(s *inbox.Suggestion) string {
 	switch s.Evidence {
-	case inbox.SameName:
+	case inbox.EvidenceSameName:
 		return tr("Same name")
-	case inbox.Mentioned:
+	case inbox.EvidenceMentioned:
 		return tr("{{.Address}} is written in a message", map[string]any{"Address": s.Identity.Address})
 	}
 	return s.Reason
@@ -342,7 +346,7 @@ func (p *customerPane) showNotes(id inbox.CustomerID, msgs []inbox.Message) {
 		rows = append(rows, newTintBox(container.NewVBox(head, text), func() color.Color { return tint(theme.ColorNameWarning, 0.16) }))
 	}
 	if len(rows) == 0 {
-		rows = append(rows, caption(tr("No notes yet."), widget.LowImportance))
+		rows = append(rows, muted(tr("No notes yet.")))
 	}
 	p.notes.Objects = rows
 	p.notes.Refresh()
@@ -496,7 +500,7 @@ func (p *customerPane) onMergeSearch() {
 		func() fyne.CanvasObject {
 			n := widget.NewLabel("Name")
 			n.TextStyle.Bold = true
-			a := caption("address", widget.LowImportance)
+			a := caption("address", widget.MediumImportance)
 			a.Truncation = fyne.TextTruncateEllipsis
 			return container.NewBorder(nil, nil, n, nil, a)
 		},

@@ -42,10 +42,60 @@ func waitingText(c *inbox.Customer, now time.Time) string {
 // warning colour.
 const longWait = 24 * time.Hour
 
-var (
-	weekdayShort = [...]string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
-	monthShort   = [...]string{"", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
-)
+// weekdayName is a day's name, in full or in three letters.
+func weekdayName(d time.Weekday, short bool) string {
+	switch d {
+	case time.Monday:
+		return pick(short, tr("Mon"), tr("Monday"))
+	case time.Tuesday:
+		return pick(short, tr("Tue"), tr("Tuesday"))
+	case time.Wednesday:
+		return pick(short, tr("Wed"), tr("Wednesday"))
+	case time.Thursday:
+		return pick(short, tr("Thu"), tr("Thursday"))
+	case time.Friday:
+		return pick(short, tr("Fri"), tr("Friday"))
+	case time.Saturday:
+		return pick(short, tr("Sat"), tr("Saturday"))
+	}
+	return pick(short, tr("Sun"), tr("Sunday"))
+}
+
+// monthName is a month's name, in full or in three letters.
+func monthName(m time.Month, short bool) string {
+	switch m {
+	case time.January:
+		return pick(short, tr("Jan"), tr("January"))
+	case time.February:
+		return pick(short, tr("Feb"), tr("February"))
+	case time.March:
+		return pick(short, tr("Mar"), tr("March"))
+	case time.April:
+		return pick(short, tr("Apr"), tr("April"))
+	case time.May:
+		return pick(short, tr("May"), tr("May"))
+	case time.June:
+		return pick(short, tr("Jun"), tr("June"))
+	case time.July:
+		return pick(short, tr("Jul"), tr("July"))
+	case time.August:
+		return pick(short, tr("Aug"), tr("August"))
+	case time.September:
+		return pick(short, tr("Sep"), tr("September"))
+	case time.October:
+		return pick(short, tr("Oct"), tr("October"))
+	case time.November:
+		return pick(short, tr("Nov"), tr("November"))
+	}
+	return pick(short, tr("Dec"), tr("December"))
+}
+
+func pick(short bool, a, b string) string {
+	if short {
+		return a
+	}
+	return b
+}
 
 // clockText is a time of day, "14:05".
 func clockText(t time.Time) string { return t.Format("15:04") }
@@ -53,7 +103,7 @@ func clockText(t time.Time) string { return t.Format("15:04") }
 // dateShort is a day in a few letters: "2 Mar", "2 Mar 2025" in another
 // year than now's.
 func dateShort(t, now time.Time) string {
-	s := fmt.Sprintf("%d %s", t.Day(), tr(monthShort[t.Month()]))
+	s := fmt.Sprintf("%d %s", t.Day(), monthName(t.Month(), true))
 	if t.Year() != now.Year() {
 		s += fmt.Sprintf(" %d", t.Year())
 	}
@@ -79,7 +129,7 @@ func whenShort(t, now time.Time) string {
 	case sameDay(t, now.AddDate(0, 0, -1)):
 		return tr("Yesterday")
 	case now.Sub(t) < 6*24*time.Hour && t.Before(now):
-		return tr(weekdayShort[t.Weekday()])
+		return weekdayName(t.Weekday(), true)
 	}
 	return dateShort(t, now)
 }
@@ -94,7 +144,7 @@ func dayText(t, now time.Time) string {
 	case sameDay(t, now.AddDate(0, 0, -1)):
 		return tr("Yesterday")
 	}
-	s := fmt.Sprintf("%s %d %s", tr(t.Weekday().String()), t.Day(), tr(t.Month().String()))
+	s := fmt.Sprintf("%s %d %s", weekdayName(t.Weekday(), false), t.Day(), monthName(t.Month(), false))
 	if t.Year() != now.Year() {
 		s += fmt.Sprintf(" %d", t.Year())
 	}

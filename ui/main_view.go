@@ -15,8 +15,6 @@ package ui
 //     window (or the shell's wrap) shows; v.reload() reads everything
 //     again (after the accounts changed, say); v.close() saves the draft.
 //   - v.installKeys(canvas) wires the keyboard (keys.go) on a window.
-//   - v.setTop / v.setBottom fill the slots above and below the three
-//     columns (a toolbar); both are empty by default.
 //   - v.showError(doing, err) shows an error in the banner above the
 //     timeline.
 //   - v.menuItems() are the view's menu entries (search, shortcuts) for
@@ -93,8 +91,6 @@ type mainView struct {
 
 	banner     *fyne.Container
 	bannerText *widget.Label
-	top        *fyne.Container
-	bottom     *fyne.Container
 	content    fyne.CanvasObject
 
 	// window is the window the view is in, for dialogs; nil in tests
@@ -146,24 +142,8 @@ func newMainView(desk *inbox.Desk, run runner, later later, opts *Options) *main
 	right.Offset = 0.72
 	split := container.NewHSplit(v.customers.content, right)
 	split.Offset = 0.27
-	v.top = container.NewStack()
-	v.bottom = container.NewStack()
-	v.content = container.NewBorder(v.top, v.bottom, nil, nil, split)
+	v.content = split
 	return v
-}
-
-// setTop puts o above the three columns (a toolbar); nil empties the slot.
-func (v *mainView) setTop(o fyne.CanvasObject) { setSlot(v.top, o) }
-
-// setBottom puts o below the three columns; nil empties the slot.
-func (v *mainView) setBottom(o fyne.CanvasObject) { setSlot(v.bottom, o) }
-
-func setSlot(slot *fyne.Container, o fyne.CanvasObject) {
-	slot.Objects = nil
-	if o != nil {
-		slot.Objects = []fyne.CanvasObject{o}
-	}
-	slot.Refresh()
 }
 
 // reload reads the customer list again and refreshes the open customer.
@@ -372,8 +352,9 @@ func (v *mainView) showError(doing string, err error) {
 	v.banner.Show()
 }
 
-// close saves the draft and drops the desk subscription.
+// close saves the draft (before it returns) and drops the desk
+// subscription.
 func (v *mainView) close() {
-	v.composer.flush()
+	v.composer.flushNow()
 	v.sub.Close()
 }

@@ -230,6 +230,7 @@ func allTexts(o fyne.CanvasObject) []string {
 			out = append(out, x.Text)
 		case *badge:
 			out = append(out, x.text)
+			return false
 		}
 		return true
 	})
@@ -430,6 +431,12 @@ func TestMainWindowGolden(t *testing.T) {
 				t.Fatalf("no Olivia Brown in %q", rowNames(v))
 			}
 			tapRow(t, w, v, i)
+			for _, m := range v.timeline.msgs {
+				if m.State == inbox.StateFailed {
+					v.timeline.scrollToMessage(m.ID)
+				}
+			}
+			frame(w)
 			assertGolden(t, "main_window_story_"+l.name+".png", w)
 		})
 	}

@@ -106,17 +106,14 @@ func newBadge(text string, n fyne.ThemeColorName) *badge {
 func (b *badge) setChannel(ch inbox.ChannelKind) {
 	b.text = channelShort(ch)
 	b.icon = nil
-	if ch == inbox.ChannelEmail {
-		b.icon = theme.MailComposeIcon() // no font has a good envelope
-	}
 	b.fill = func() color.Color { return badgeColor(ch) }
-	b.Refresh()
-}
-
-// set changes the text and the theme colour.
-func (b *badge) set(text string, n fyne.ThemeColorName) {
-	b.text, b.icon = text, nil
-	b.fill = func() color.Color { return themeColor(n) }
+	switch ch {
+	case inbox.ChannelEmail:
+		b.icon = theme.MailComposeIcon() // no font has a good envelope
+	case inbox.ChannelNone: // a note or an event (a search hit)
+		b.icon = theme.DocumentCreateIcon()
+		b.fill = func() color.Color { return themeColor(theme.ColorNameWarning) }
+	}
 	b.Refresh()
 }
 
@@ -176,8 +173,10 @@ func (r *badgeRenderer) Refresh() {
 	r.icon.Refresh()
 }
 
-func (r *badgeRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.bg, r.text, r.icon} }
-func (r *badgeRenderer) Destroy()                     {}
+func (r *badgeRenderer) Objects() []fyne.CanvasObject {
+	return []fyne.CanvasObject{r.bg, r.text, r.icon}
+}
+func (r *badgeRenderer) Destroy() {}
 
 // tintBox draws its content on a rounded plate whose colours are worked
 // out on every refresh (a note's yellow, an answer's accent).

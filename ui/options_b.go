@@ -172,6 +172,11 @@ func newShell(app fyne.App, win fyne.Window, desk *inbox.Desk, opts Desktop, dem
 		onAccounts = s.showAccounts
 	}
 	s.status = newStatusBar(desk, opts.Accounts, run, onAccounts)
+	s.status.onList = func(list []Account) {
+		if s.settings != nil {
+			s.settings.follow(list)
+		}
+	}
 	app.Lifecycle().SetOnEnteredForeground(func() { s.focused.Store(true) })
 	app.Lifecycle().SetOnExitedForeground(func() { s.focused.Store(false) })
 	s.setMenu()
@@ -296,6 +301,9 @@ func (s *shell) pump() {
 func (s *shell) onTick() {
 	if s.status.ticking() {
 		s.status.render()
+		if s.settings != nil {
+			s.settings.follow(s.status.list)
+		}
 	}
 	if s.unreadDue && time.Since(s.unreadAt) >= 2*time.Second {
 		s.countUnread()

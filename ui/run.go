@@ -82,7 +82,8 @@ func Run(desk *inbox.Desk, opts *Options) error {
 	defer v.close()
 	v.installKeys(w.Canvas())
 	w.SetContent(sh.wrap(v.content))
-	if n := len(sh.menu.Items); n > 0 {
+	if sh.menu != nil && len(sh.menu.Items) > 0 {
+		n := len(sh.menu.Items)
 		last := sh.menu.Items[n-1]
 		last.Items = append(last.Items, fyne.NewMenuItemSeparator())
 		last.Items = append(last.Items, v.menuItems()...)
@@ -96,10 +97,6 @@ func Run(desk *inbox.Desk, opts *Options) error {
 		v.reload()
 		go v.watch(stop)
 		sh.start()
-	})
-	w.SetCloseIntercept(func() {
-		v.composer.flush()
-		w.Close()
 	})
 	w.ShowAndRun()
 	return nil

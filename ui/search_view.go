@@ -55,14 +55,14 @@ func newSearchView(desk *inbox.Desk, run runner, later later, onOpen func(inbox.
 	s.entry.OnChanged = s.onChanged
 	s.entry.OnSubmitted = func(string) { s.open(s.sel) }
 	s.entry.onKey = s.typedKey
-	s.info = caption(tr("Type to search. ↑↓ to pick, Enter to open, Esc to close."), widget.LowImportance)
+	s.info = caption(tr("Type to search. Up and Down to pick, Enter to open, Esc to close."), widget.MediumImportance)
 	s.list = widget.NewList(
 		func() int { return len(s.hits) },
 		func() fyne.CanvasObject {
 			name := widget.NewLabel("Customer name")
 			name.TextStyle.Bold = true
 			name.Truncation = fyne.TextTruncateEllipsis
-			when := caption("2 Mar", widget.LowImportance)
+			when := caption("2 Mar", widget.MediumImportance)
 			snip := caption("snippet", widget.MediumImportance)
 			snip.Truncation = fyne.TextTruncateEllipsis
 			b := newChannelBadge(inbox.ChannelEmail)
@@ -92,7 +92,7 @@ func (s *searchView) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	top.Objects[0].(*widget.Label).SetText(h.Name)
 	top.Objects[1].(*fyne.Container).Objects[0].(*badge).setChannel(h.Channel)
 	top.Objects[2].(*widget.Label).SetText(whenShort(h.SentAt, s.desk.Now()))
-	box.Objects[1].(*widget.Label).SetText(h.Snippet)
+	box.Objects[1].(*widget.Label).SetText(strings.TrimPrefix(h.Snippet, "— ")) // no subject
 }
 
 // show opens the search over canvas c, the previous text selected.
@@ -129,7 +129,7 @@ func (s *searchView) onChanged(q string) {
 	}
 	if strings.TrimSpace(q) == "" {
 		s.hits = nil
-		s.info.SetText(tr("Type to search. ↑↓ to pick, Enter to open, Esc to close."))
+		s.info.SetText(tr("Type to search. Up and Down to pick, Enter to open, Esc to close."))
 		s.list.Refresh()
 		return
 	}
@@ -171,8 +171,10 @@ func (s *searchView) search(q string, seq int) {
 			switch len(named) {
 			case 0:
 				s.info.SetText(tr("Nothing found for “{{.Query}}”.", map[string]any{"Query": q}))
+			case 1:
+				s.info.SetText(tr("1 message found"))
 			default:
-				s.info.SetText(trN("{{.Count}} messages found", len(named), map[string]any{"Count": formatInt(len(named))}))
+				s.info.SetText(tr("{{.Count}} messages found", map[string]any{"Count": formatInt(len(named))}))
 			}
 			s.list.UnselectAll()
 			s.list.Refresh()

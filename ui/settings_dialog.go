@@ -94,6 +94,7 @@ type settingsDialog struct {
 	onChanged func() // an account was added or removed
 
 	dlg     dialog.Dialog
+	visible bool
 	content *fyne.Container // the page shown
 
 	// The list page.
@@ -132,6 +133,7 @@ func newSettingsDialog(accounts Accounts, run runner, win fyne.Window, onChanged
 	d.buildAddPage()
 	d.content = container.NewStack(d.listPage)
 	d.dlg = dialog.NewCustomWithoutButtons(tr("Accounts"), d.content, win)
+	d.dlg.SetOnClosed(func() { d.visible = false })
 	return d
 }
 
@@ -140,6 +142,7 @@ func (d *settingsDialog) show() {
 	d.showList()
 	d.dlg.Resize(fyne.NewSize(720, 580))
 	d.dlg.Show()
+	d.visible = true
 }
 
 // showAdd opens the dialog on the add form (the welcome's "Add an account").
@@ -230,6 +233,18 @@ func (d *settingsDialog) renderList() {
 	d.listBox.Refresh()
 }
 
+// follow shows the accounts' new states while the list is on screen.
+func (d *settingsDialog) follow(list []Account) {
+	if !d.shown() || len(d.content.Objects) == 0 || d.content.Objects[0] != d.listPage {
+		return
+	}
+	d.list = list
+	d.renderList()
+}
+
+// shown reports whether the dialog is open.
+func (d *settingsDialog) shown() bool { return d.visible }
+
 func (d *settingsDialog) onTestSaved(name string) {
 	d.setBusy(d.listResult, tr("Testing {{.Name}}…", map[string]any{"Name": name}))
 	d.run(func() func() {
@@ -293,10 +308,19 @@ func (d *settingsDialog) onAdd() {
 	d.setKind(d.kind) // a fresh form
 	d.content.Objects = []fyne.CanvasObject{d.addPage}
 	d.content.Refresh()
+	d.focusName()
+}
+
+// focusName puts the cursor in the account name, where typing starts.
+func (d *settingsDialog) focusName() {
+	if e := d.entries[fieldName]; e != nil && d.visible {
+		d.win.Canvas().Focus(e)
+	}
 }
 
 // setKind shows the empty form of a kind.
 func (d *settingsDialog) setKind(kind string) {
+	defer d.focusName()
 	d.kind = kind
 	for k, b := range d.kindButton {
 		if k == kind {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -81,4 +82,20 @@ func (s *shell) mustCustomer(t *testing.T, name string) inbox.CustomerID {
 		t.Fatalf("customer %q: %v %v", name, cs, err)
 	}
 	return cs[0].ID
+}
+
+func TestAccountsDialogFollowsTheStates(t *testing.T) {
+	a := useEnglish(t)
+	acc := &fakeAccounts{list: []Account{{Name: "shop-bot", Kind: KindTelegram, Details: "bot", Status: AccountStatus{State: StateSyncing}}}}
+	s, _ := newTestShell(t, a, newTestDesk(t), Desktop{Accounts: acc}, false)
+	s.showAccounts()
+	if got := texts(t, s.settings.listBox); !slices.Contains(got, "Syncing…") {
+		t.Fatalf("dialog rows %q", got)
+	}
+	acc.list[0].Status = AccountStatus{State: StateAuthFailed, Reason: "the bot token was refused"}
+	s.desk.Publish(inbox.Change{Kind: inbox.AccountStatus, Account: "shop-bot", Status: "auth-failed: the bot token was refused"})
+	s.pump()
+	if got := texts(t, s.settings.listBox); !slices.Contains(got, "Login refused — the bot token was refused") {
+		t.Errorf("dialog rows after the change %q", got)
+	}
 }

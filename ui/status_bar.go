@@ -34,6 +34,10 @@ type statusBar struct {
 	queued int
 	failed map[inbox.MessageID]bool
 
+	// onList, when set, receives every list of accounts loaded (the
+	// accounts dialog follows the states with it).
+	onList func([]Account)
+
 	accountsBox *fyne.Container
 	outbox      *widget.Label
 	settings    *widget.Button
@@ -112,6 +116,9 @@ func (b *statusBar) loadAccounts() {
 			}
 			b.list = list
 			b.render()
+			if b.onList != nil {
+				b.onList(list)
+			}
 		}
 	})
 }

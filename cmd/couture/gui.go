@@ -3,6 +3,10 @@ package main
 import (
 	"fmt"
 	"os"
+	"time"
+
+	"github.com/couture/couture/channels"
+	"github.com/couture/couture/inbox"
 
 	"github.com/couture/couture/assets"
 	"github.com/couture/couture/ui"
@@ -33,7 +37,22 @@ func runGUI(e *env) error {
 		return err
 	}
 	defer stop()
-	return ui.Run(a.desk, &ui.Options{Desktop: ui.Desktop{Accounts: accounts, OpenDemo: openDemo}})
+	opts := guiOptions(a)
+	opts.Desktop = ui.Desktop{Accounts: accounts, OpenDemo: openDemo}
+	return ui.Run(a.desk, opts)
+}
+
+// guiOptions passes the window what the Desk does not hand out: the blobs of
+// attachments, the channel limits and the agent's name.
+func guiOptions(a *appState) *ui.Options {
+	return &ui.Options{
+		Author: author(),
+		Blobs:  a.store,
+		Limits: func(ch inbox.ChannelKind, text string, last, now time.Time) (ui.Limit, error) {
+			l, err := channels.Check(ch, text, last, now)
+			return ui.Limit{Chars: l.Chars, Max: l.Max, Segments: l.Segments, Encoding: l.Encoding, Warning: l.Warning}, err
+		},
+	}
 }
 
 // runDemoGUI opens the GUI on a throw-away store filled with the demo
@@ -57,5 +76,10 @@ func runDemoGUI(e *env) error {
 		return fmt.Errorf("load the demo: %w", err)
 	}
 	fmt.Fprintf(e.stderr, "demo: %d customers, %d messages in a throw-away store\n", sum.Customers, sum.Messages)
-	return ui.Run(a.desk, &ui.Options{Demo: true})
+	if err := ensureAnswers(a.desk); err != nil {
+		return err
+	}
+	opts := guiOptions(a)
+	opts.Demo = true
+	return ui.Run(a.desk, opts)
 }
