@@ -7,12 +7,12 @@ export GOFLAGS
 BIN       := bin/couture
 TOOLS_MOD := tools/go.mod
 
-.PHONY: help deps build run test bench lint clean
+.PHONY: help deps build run test bench lint clean package
 
 include mk/dendrite.mk
 
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-7s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-7s %s\n", $$1, $$2}'
 
 deps: ## install the Debian packages the build and tests need (if missing)
 	@scripts/deps.sh
@@ -45,3 +45,19 @@ lint: deps ## gofmt, go vet and staticcheck must be clean (here and in tools/)
 clean: ## remove build output
 	rm -rf bin dist
 	$(GO) clean -testcache
+
+# Packaging. The fyne CLI (tools/go.mod) builds the release binary and wraps
+# it with the icon and a .desktop entry made from FyneApp.toml. It reads
+# FyneApp.toml from the package it builds and bumps Build in it, so it gets
+# a throw-away copy in cmd/couture, its icon path made relative to there.
+APP_VERSION := $(shell sed -n 's/^Version *= *"\(.*\)"/\1/p' FyneApp.toml)
+PKG_LINUX    = dist/couture-$(APP_VERSION)-linux-$(shell $(GO) env GOARCH).tar.xz
+
+package: deps ## build the Linux package dist/couture-VERSION-linux-ARCH.tar.xz
+	@mkdir -p dist
+	sed 's#^Icon = "#Icon = "../../#' FyneApp.toml > cmd/couture/FyneApp.toml
+	cd dist && $(GO) tool -modfile=../$(TOOLS_MOD) fyne package -os linux --release --src ../cmd/couture; \
+		status=$$?; rm -f ../cmd/couture/FyneApp.toml ../cmd/couture/couture; exit $$status
+	mv dist/Couture.tar.xz $(PKG_LINUX)
+	@echo "package: $(PKG_LINUX) (unpack it and run 'sudo make install', or copy usr/local/bin/couture)"
+	@tar -tJf $(PKG_LINUX)

@@ -5,7 +5,7 @@
 # GUI without a screen. Later issues append to PACKAGES.
 set -euo pipefail
 
-PACKAGES="make ca-certificates gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev libwayland-dev libxkbcommon-dev xvfb xauth dovecot-core dovecot-imapd isync"
+PACKAGES="make ca-certificates gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev libwayland-dev libxkbcommon-dev xvfb xauth xz-utils dovecot-core dovecot-imapd isync"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "deps: no dpkg-query; not a Debian system, install the equivalent of: $PACKAGES"

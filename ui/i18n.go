@@ -41,20 +41,43 @@ func loadTranslations() {
 // read the system locale again. Tests set LC_ALL and call it to switch
 // between French and English.
 func reloadTranslations() {
-	if err := lang.AddTranslationsFS(assets.Translations, "translations"); err != nil {
+	if err := addTranslations(); err != nil {
 		slog.Error("ui: load the translations", "err", err)
 	}
 }
 
-// tr translates the English text s into the user's language (Fyne's
-// lang.L). s may be a text/template ("{{.Name}}") filled from data[0], a
-// struct or a map[string]any.
-func tr(s string, data ...any) string { return lang.L(s, data...) }
+func addTranslations() error {
+	return lang.AddTranslationsFS(assets.Translations, "translations")
+}
 
-// trN translates the English text s for a count n (Fyne's lang.N): the
+// tr translates the English text s into the user's language (Fyne's
+// lang.X, with s as the key). s may be a text/template ("{{.Name}}") filled
+// from data[0], a struct or a map[string]any.
+func tr(s string, data ...any) string { return lang.X(translationKey(s), s, data...) }
+
+// trN translates the English text s for a count n (Fyne's lang.XN): the
 // translation files give "one" and "other" forms. s usually shows the count
 // itself: trN("{{.Count}} queued", n, map[string]any{"Count": formatInt(n)}).
-func trN(s string, n int, data ...any) string { return lang.N(s, n, data...) }
+func trN(s string, n int, data ...any) string {
+	return lang.XN(translationKey(s), s, n, data...)
+}
+
+// reservedKeys are the words go-i18n keeps for its own fields; a
+// translation file whose top-level keys mix them with others does not load.
+var reservedKeys = map[string]bool{
+	"id": true, "description": true, "hash": true, "leftdelim": true, "rightdelim": true,
+	"zero": true, "one": true, "two": true, "few": true, "many": true, "other": true, "translation": true,
+}
+
+// translationKey is the key of the English text s in the translation files:
+// s itself, or "text.<s>" for go-i18n's reserved words ("Other" is
+// "text.Other" in fr.json).
+func translationKey(s string) string {
+	if reservedKeys[strings.ToLower(s)] {
+		return "text." + s
+	}
+	return s
+}
 
 // language is the language lang chose for the GUI: "fr" or "en".
 func language() string { return lang.X("couture.lang", "en") }

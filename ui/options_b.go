@@ -142,10 +142,8 @@ type shell struct {
 	content  fyne.CanvasObject
 	menu     *fyne.MainMenu
 
-	title      string // the window title without the unread count
-	unread     int
-	unreadAt   time.Time // last count
-	unreadDue  bool      // a count is due (changes came in)
+	title      string                   // the window title without the unread count
+	unreadBy   map[inbox.CustomerID]int // the customers with unread messages
 	tray       *fyne.Menu
 	trayUnread *fyne.MenuItem
 
@@ -249,7 +247,7 @@ func (s *shell) close() {
 }
 
 // watch applies the desk's changes, coalesced like the main view's, and
-// ticks once a second for the countdowns and the unread count.
+// ticks once a second for the countdowns.
 func (s *shell) watch() {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -277,27 +275,31 @@ func (s *shell) pump() {
 		return
 	}
 	s.status.onChanges(changes)
+	touched := map[inbox.CustomerID]bool{}
+	reload := false
 	for _, ch := range changes {
 		switch ch.Kind {
 		case inbox.CustomerChanged:
-			s.unreadDue = true
+			touched[ch.Customer] = true
 			if ch.Inbound {
 				s.inbound[ch.Customer] = true
 			}
 		case inbox.Reload:
-			s.unreadDue = true
+			reload = true
 		}
 	}
-	if s.unreadDue && time.Since(s.unreadAt) >= 2*time.Second {
+	switch {
+	case reload:
 		s.countUnread()
+	case len(touched) > 0:
+		s.recountUnread(touched)
 	}
 	if len(s.inbound) > 0 {
 		s.notify()
 	}
 }
 
-// onTick refreshes the countdowns ("retrying in 30 s") and a due unread
-// count.
+// onTick refreshes the countdowns ("retrying in 30 s").
 func (s *shell) onTick() {
 	if s.status.ticking() {
 		s.status.render()
@@ -305,21 +307,18 @@ func (s *shell) onTick() {
 			s.settings.follow(s.status.list)
 		}
 	}
-	if s.unreadDue && time.Since(s.unreadAt) >= 2*time.Second {
-		s.countUnread()
-	}
 }
 
-// countUnread sums the customers' unread messages into the window title
-// and the tray.
+// countUnread counts every customer's unread messages, for the window
+// title and the tray (at start and after a Reload; changes then update the
+// count customer by customer, recountUnread).
 func (s *shell) countUnread() {
-	s.unreadDue, s.unreadAt = false, time.Now()
 	s.run(func() func() {
 		cs, err := s.desk.Store().Customers()
-		n := 0
+		by := map[inbox.CustomerID]int{}
 		for i := range cs {
-			if cs[i].ID != inbox.OtherID {
-				n += cs[i].Unread
+			if cs[i].ID != inbox.OtherID && cs[i].Unread > 0 {
+				by[cs[i].ID] = cs[i].Unread
 			}
 		}
 		return func() {
@@ -327,14 +326,55 @@ func (s *shell) countUnread() {
 				logError("count the unread messages", err)
 				return
 			}
-			s.setUnread(n)
+			s.unreadBy = by
+			s.setUnread(sum(by))
 		}
 	})
 }
 
+// recountUnread reads again the customers who changed: a sync touching a
+// hundred customers reads a hundred, not fifty thousand.
+func (s *shell) recountUnread(ids map[inbox.CustomerID]bool) {
+	if s.unreadBy == nil {
+		s.countUnread()
+		return
+	}
+	s.run(func() func() {
+		now := map[inbox.CustomerID]int{}
+		for id := range ids {
+			if id == inbox.OtherID {
+				continue
+			}
+			c, err := s.desk.Customer(id)
+			if err == nil {
+				now[id] = c.Unread
+			} else if inbox.ErrorCode(err) == inbox.NotFound {
+				now[id] = 0 // merged into another
+			}
+		}
+		return func() {
+			for id, n := range now {
+				if n > 0 {
+					s.unreadBy[id] = n
+				} else {
+					delete(s.unreadBy, id)
+				}
+			}
+			s.setUnread(sum(s.unreadBy))
+		}
+	})
+}
+
+func sum(m map[inbox.CustomerID]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
 // setUnread shows the unread count: "Couture (3)" and "3 unread" in the tray.
 func (s *shell) setUnread(n int) {
-	s.unread = n
 	if s.title != "" {
 		t := s.title
 		if n > 0 {

@@ -589,8 +589,10 @@ func axes(size fyne.Size, top float64, labels []string, format func(float64) str
 		if slices.Contains(labels, "") {
 			every = 1 // the caller chose which bars have a label
 		}
-		right := size.Width // the left edge of the label drawn last, at the right
-		for i := n - 1; i >= 0; i -= every { // the newest bar always has its label
+		// From the right: the newest bar always has its label; right is the
+		// left edge of the label drawn last.
+		right := size.Width
+		for i := n - 1; i >= 0; i -= every {
 			if labels[i] == "" {
 				continue
 			}
