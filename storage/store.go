@@ -13,6 +13,7 @@ import (
 
 	"github.com/couture/couture/inbox"
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Options tune Open; nil means defaults.
@@ -108,7 +109,7 @@ func Open(dir string, opts *Options) (*Store, error) {
 
 func openDB(path string, o *Options) (*bolt.DB, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.Timeout, NoSync: o.NoSync, FreelistType: bolt.FreelistMapType})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, inbox.Wrap(inbox.Unavailable, err, "the store in "+filepath.Dir(path)+" is already open by another Couture; close it first")
 	}
 	if err != nil {

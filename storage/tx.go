@@ -234,18 +234,13 @@ func (t *txn) waiting(c *inbox.Customer) {
 // seekLast positions cur on the last key with the 8-byte prefix (or before).
 func seekLast(cur *bolt.Cursor, prefix []byte) ([]byte, []byte) {
 	next := binary.BigEndian.Uint64(prefix) + 1
-	var k, v []byte
 	if next == 0 {
-		k, v = cur.Last()
-	} else {
-		k, v = cur.Seek(u64(next))
-		if k == nil {
-			k, v = cur.Last()
-		} else {
-			k, v = cur.Prev()
-		}
+		return cur.Last()
 	}
-	return k, v
+	if k, _ := cur.Seek(u64(next)); k == nil {
+		return cur.Last()
+	}
+	return cur.Prev()
 }
 
 // flush writes every cached customer back, after recomputing waiting times.

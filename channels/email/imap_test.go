@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -580,17 +579,6 @@ func TestCloseEndsARunningSync(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Sync still running after Close")
 	}
-}
-
-// caPool reads a PEM file into a pool.
-func caPool(t testing.TB, file string) *x509.CertPool {
-	pem, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := x509.NewCertPool()
-	p.AppendCertsFromPEM(pem)
-	return p
 }
 
 var _ = tls.VersionTLS12
