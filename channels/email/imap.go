@@ -49,7 +49,12 @@ func (c *Channel) connect(ctx context.Context) (*session, error) {
 					notify()
 				}
 			},
-			Fetch: func(*imapclient.FetchMessageData) { notify() },
+			// The data must be read, or the client waits for it.
+			Fetch: func(m *imapclient.FetchMessageData) {
+				for m.Next() != nil {
+				}
+				notify()
+			},
 		},
 	}
 	conn, err := c.dial(ctx, c.imap.addr)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"runtime"
 	"slices"
@@ -497,12 +498,11 @@ func (y *syncer) sizes(set imap.UIDSet, after imap.UID) ([]sized, error) {
 			if m == nil {
 				break
 			}
-			buf, err := m.Collect()
+			buf, err := y.s.collect(m)
 			if err != nil {
-				cmd.Close()
 				return nil, y.sizesBroken(uids, size, trouble, err)
 			}
-			size[buf.UID] = buf.RFC822Size
+			size[buf.uid] = buf.size
 		}
 		if err := cmd.Close(); err != nil {
 			if !serverRefused(err) {
@@ -582,19 +582,15 @@ func (y *syncer) flags(ctx context.Context, name string, cur cursor) error {
 		if m == nil {
 			break
 		}
-		buf, err := m.Collect()
+		buf, err := y.s.collect(m)
 		if err != nil {
-			cmd.Close()
 			return err
 		}
-		if len(buf.BodySection) == 0 {
-			continue
-		}
-		ids := msgIDs(headerValue(buf.BodySection[0].Bytes, "Message-Id"))
+		ids := msgIDs(headerValue(buf.body, "Message-Id"))
 		if len(ids) == 0 {
 			continue
 		}
-		s := slices.Contains(buf.Flags, imap.FlagSeen)
+		s := slices.Contains(buf.flags, imap.FlagSeen)
 		seen[s] = append(seen[s], ids[0])
 	}
 	if err := cmd.Close(); err != nil {
@@ -628,6 +624,59 @@ func headerValue(raw []byte, key string) string {
 		}
 	}
 	return strings.Join(out, " ")
+}
+
+// response is one FETCH response, with the one body section asked for
+// (nil when the server sent none).
+type response struct {
+	uid   imap.UID
+	flags []imap.Flag
+	date  time.Time
+	size  int64
+	body  []byte
+}
+
+// collect reads one FETCH response. Unlike FetchMessageData.Collect it
+// leaves the response alone after a failed read and closes the connection
+// instead: go-imap v2.0.0-beta.8 would read the broken literal a second
+// time, from this goroutine while its reader goroutine goes on (a data
+// race). After an error the caller must not touch the command again.
+func (s *session) collect(m *imapclient.FetchMessageData) (response, error) {
+	var r response
+	for {
+		item := m.Next()
+		if item == nil {
+			return r, nil
+		}
+		switch it := item.(type) {
+		case imapclient.FetchItemDataUID:
+			r.uid = it.UID
+		case imapclient.FetchItemDataFlags:
+			r.flags = it.Flags
+		case imapclient.FetchItemDataInternalDate:
+			r.date = it.Time
+		case imapclient.FetchItemDataRFC822Size:
+			r.size = it.Size
+		case imapclient.FetchItemDataBodySection:
+			if it.Literal == nil {
+				r.body = []byte{}
+				continue
+			}
+			b, err := io.ReadAll(it.Literal)
+			if err == nil && int64(len(b)) < it.Literal.Size() {
+				// The connection ended inside the literal, which the
+				// reader reports as a plain EOF.
+				err = io.ErrUnexpectedEOF
+			}
+			if err != nil {
+				s.cl.Close()
+				return r, err
+			}
+			if r.body == nil {
+				r.body = b
+			}
+		}
+	}
 }
 
 // fetched is one message read from the server.
@@ -777,29 +826,27 @@ func (y *syncer) fetch(name string, validity uint32, p step) batch {
 			if m == nil {
 				break
 			}
-			buf, err := m.Collect()
+			buf, err := y.s.collect(m)
 			if err != nil {
-				cmd.Close()
 				b.err = y.broken(name, validity, p, got, err)
 				return b
 			}
-			s, ok := want[buf.UID]
+			s, ok := want[buf.uid]
 			if !ok {
 				continue
 			}
-			seen[buf.UID] = true
-			body := buf.FindBodySection(&part.section)
-			if body == nil {
+			seen[buf.uid] = true
+			if buf.body == nil {
 				continue
 			}
-			f := fetched{uid: buf.UID, flags: buf.Flags, date: buf.InternalDate, size: buf.RFC822Size, raw: body}
+			f := fetched{uid: buf.uid, flags: buf.flags, date: buf.date, size: buf.size, raw: buf.body}
 			if part.section.Specifier == imap.PartSpecifierHeader {
 				f.headerOnly = fmt.Sprintf("the message is %s, over the %s limit: only its header was fetched; read it in a mail client", humanSize(f.size), humanSize(y.c.maxSize))
 				if s.headerOnly {
 					f.headerOnly = fmt.Sprintf("the server failed %d times to send this message: only its header was fetched; read it in a mail client", maxAttempts)
 				}
 			}
-			got[buf.UID] = true
+			got[buf.uid] = true
 			b.msgs = append(b.msgs, f)
 		}
 		if err := cmd.Close(); err != nil {

@@ -457,15 +457,21 @@ func (s *session) findSent(folder, id string, body bool) ([]byte, error) {
 	if !body {
 		return []byte{}, nil
 	}
-	section := &imap.FetchItemBodySection{Peek: true}
-	msgs, err := s.cl.Fetch(imap.UIDSetNum(uids[0]), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
-	if err != nil {
+	cmd := s.cl.Fetch(imap.UIDSetNum(uids[0]), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}})
+	var raw []byte
+	for m := cmd.Next(); m != nil; m = cmd.Next() {
+		r, err := s.collect(m)
+		if err != nil {
+			return nil, fmt.Errorf("fetch from %s: %w", folder, err)
+		}
+		if r.body != nil {
+			raw = r.body
+		}
+	}
+	if err := cmd.Close(); err != nil {
 		return nil, fmt.Errorf("fetch from %s: %w", folder, err)
 	}
-	if len(msgs) == 0 {
-		return nil, nil
-	}
-	return msgs[0].FindBodySection(section), nil
+	return raw, nil
 }
 
 // testSMTP logs in to the SMTP server and describes it.
