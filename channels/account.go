@@ -96,3 +96,16 @@ type Deps struct {
 // Factory builds the channel of an account. secret is the password or token
 // read from the keyring; each channel package exports one (email.New…).
 type Factory func(a Account, secret string, deps Deps) (Channel, error)
+
+// Adapt turns a channel package's New, which returns its concrete type, into
+// a Factory. On error it returns a nil Channel, never a typed nil pointer
+// inside the interface.
+func Adapt[C Channel](newChannel func(Account, string, Deps) (C, error)) Factory {
+	return func(a Account, secret string, deps Deps) (Channel, error) {
+		c, err := newChannel(a, secret, deps)
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
+}

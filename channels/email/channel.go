@@ -186,11 +186,6 @@ func New(a channels.Account, secret string, deps channels.Deps) (*Channel, error
 	return c, nil
 }
 
-// NewFactory adapts New to channels.Factory.
-func NewFactory(a channels.Account, secret string, deps channels.Deps) (channels.Channel, error) {
-	return New(a, secret, deps)
-}
-
 // parseEndpoint checks host:port and the security mode of a server.
 func parseEndpoint(what, addr, security, tlsPort string, insecure bool) (endpoint, error) {
 	if addr == "" {

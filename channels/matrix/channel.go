@@ -132,11 +132,6 @@ func sharedClient(base *url.URL, user, device, password string) *client {
 	return c
 }
 
-// NewFactory adapts New to channels.Factory.
-func NewFactory(a channels.Account, secret string, deps channels.Deps) (channels.Channel, error) {
-	return New(a, secret, deps)
-}
-
 // DeviceID is the fixed device id Couture logs in with for an account: the
 // same on every login, so a re-login does not add a device to the user's
 // list and the server's transaction-id de-duplication stays per device.

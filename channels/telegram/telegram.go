@@ -76,15 +76,6 @@ func New(a channels.Account, token string, deps channels.Deps) (*Channel, error)
 	return NewWithOptions(a, token, deps, nil)
 }
 
-// NewFactory adapts New to channels.Factory.
-func NewFactory(a channels.Account, token string, deps channels.Deps) (channels.Channel, error) {
-	c, err := New(a, token, deps)
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
-}
-
 // Close releases the channel's idle connections; the Engine calls it when
 // it stops or rebuilds the account's channel.
 func (c *Channel) Close() error {

@@ -96,15 +96,6 @@ func New(a channels.Account, authToken string, deps channels.Deps) (*Channel, er
 	return NewWithOptions(a, authToken, deps, nil)
 }
 
-// NewFactory adapts New to channels.Factory.
-func NewFactory(a channels.Account, authToken string, deps channels.Deps) (channels.Channel, error) {
-	c, err := New(a, authToken, deps)
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
-}
-
 // Close releases the channel's idle connections; the Engine calls it when
 // it stops or rebuilds the account's channel.
 func (c *Channel) Close() error {

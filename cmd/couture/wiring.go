@@ -17,10 +17,10 @@ import (
 // registers its constructor here; a kind without one cannot sync or send
 // (`couture account test` says so).
 var factories = map[string]channels.Factory{
-	channels.KindEmail:    email.NewFactory,
-	channels.KindTelegram: telegram.NewFactory,
-	channels.KindTwilio:   twilio.NewFactory,
-	channels.KindMatrix:   matrix.NewFactory,
+	channels.KindEmail:    channels.Adapt(email.New),
+	channels.KindTelegram: channels.Adapt(telegram.New),
+	channels.KindTwilio:   channels.Adapt(twilio.New),
+	channels.KindMatrix:   channels.Adapt(matrix.New),
 }
 
 var (
