@@ -184,19 +184,11 @@ func (s *Store) Unmerge(id inbox.MergeID, at time.Time) (inbox.Merge, error) {
 			return inbox.Errorf(inbox.Conflict, "customer %d of merge %d exists again", rec.From, id)
 		}
 		// Messages INTO received after the merge, in arrival order.
-		var later []*inbox.Message
-		prefix := u64(uint64(rec.Into))
-		cur := tx.Bucket(bTimeline).Cursor()
-		for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
-			mid := inbox.MessageID(binary.BigEndian.Uint64(k[16:]))
-			if mid > rec.EventID {
-				m, err := t.message(mid)
-				if err != nil {
-					return err
-				}
-				later = append(later, m)
-			}
+		all, err := t.timelineMessages(rec.Into)
+		if err != nil {
+			return err
 		}
+		later := slices.DeleteFunc(all, func(m *inbox.Message) bool { return m.ID <= rec.EventID })
 		slices.SortFunc(later, func(a, b *inbox.Message) int { return int(a.ID) - int(b.ID) })
 		// The merge event goes; FROM's messages go back.
 		ev, err := t.message(rec.EventID)

@@ -42,7 +42,11 @@ func (s *Store) Reassign(match func(inbox.Identity) bool, toOther bool, now time
 // fromOther moves Other's matching messages to their customers.
 func (t *txn) fromOther(match func(inbox.Identity) bool) ([]inbox.CustomerID, error) {
 	byOwner := map[inbox.CustomerID]map[inbox.MessageID]bool{}
-	for _, m := range t.timelineMessages(inbox.OtherID) {
+	others, err := t.timelineMessages(inbox.OtherID)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range others {
 		if m.Party.Kind == "" || !match(m.Party) {
 			continue
 		}
@@ -91,7 +95,11 @@ func (t *txn) toOther(match func(inbox.Identity) bool) ([]inbox.CustomerID, erro
 			return nil, err
 		}
 		out := map[inbox.MessageID]bool{}
-		for _, m := range t.timelineMessages(cid) {
+		msgs, err := t.timelineMessages(cid)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range msgs {
 			if slices.Contains(ids, m.Party) {
 				out[m.ID] = true
 			}
@@ -105,7 +113,7 @@ func (t *txn) toOther(match func(inbox.Identity) bool) ([]inbox.CustomerID, erro
 			}
 		}
 		c.Identities = slices.DeleteFunc(c.Identities, func(x inbox.Identity) bool { return slices.Contains(ids, x) })
-		if len(c.Identities) == 0 && len(t.timelineMessages(cid)) == 0 {
+		if len(c.Identities) == 0 && len(msgs) == len(out) {
 			delete(t.customers, cid)
 			t.deleted[cid] = true
 			continue
@@ -121,16 +129,18 @@ type identityPassThrough struct{}
 func (identityPassThrough) NormalizePhone(raw string) (string, error) { return raw, nil }
 
 // timelineMessages reads a customer's whole timeline, oldest first.
-func (t *txn) timelineMessages(id inbox.CustomerID) []*inbox.Message {
+func (t *txn) timelineMessages(id inbox.CustomerID) ([]*inbox.Message, error) {
 	var out []*inbox.Message
 	prefix := u64(uint64(id))
 	cur := t.bucket(bTimeline).Cursor()
 	for k, _ := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = cur.Next() {
-		if m, err := t.message(inbox.MessageID(binary.BigEndian.Uint64(k[16:]))); err == nil {
-			out = append(out, m)
+		m, err := t.message(inbox.MessageID(binary.BigEndian.Uint64(k[16:])))
+		if err != nil {
+			return nil, err
 		}
+		out = append(out, m)
 	}
-	return out
+	return out, nil
 }
 
 // recount rebuilds a customer's counters from its timeline with Apply,
@@ -145,7 +155,11 @@ func (t *txn) recount(id inbox.CustomerID) error {
 	c.LastMessageAt, c.LastInboundAt, c.LastOutAt, c.WaitingSince = time.Time{}, time.Time{}, time.Time{}, time.Time{}
 	c.LastChannel, c.LastPreview = "", ""
 	c.Status, c.StatusAt, c.SnoozedUntil = inbox.Open, time.Time{}, time.Time{}
-	for _, m := range t.timelineMessages(id) {
+	msgs, err := t.timelineMessages(id)
+	if err != nil {
+		return err
+	}
+	for _, m := range msgs {
 		inbox.Apply(c, m)
 	}
 	if !at.IsZero() {
