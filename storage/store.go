@@ -95,7 +95,7 @@ func Open(dir string, opts *Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	s.blobs = &blobStore{dir: filepath.Join(dir, blobDir)}
+	s.blobs = newBlobStore(filepath.Join(dir, blobDir), s.opts.NoSync)
 	if !s.opts.NoIndex {
 		ix, err := openIndexer(filepath.Join(dir, indexDir), s)
 		if err != nil {
@@ -136,6 +136,10 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{2, "small blobs inside the store", func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bBlobs)
+		return err
+	}},
 }
 
 // SchemaVersion is the store layout this build writes.
@@ -172,14 +176,19 @@ func migrate(db *bolt.DB) error {
 // Dir returns the data directory.
 func (s *Store) Dir() string { return s.dir }
 
-// Close stops the indexer and closes the store.
+// Close stores the small blobs still waiting, stops the indexer and closes
+// the store.
 func (s *Store) Close() error {
+	var ferr error
+	if s.blobs.waiting() > 0 {
+		ferr = s.update(func(*bolt.Tx) error { return nil })
+	}
 	if s.index != nil {
 		s.index.close()
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.db.Close()
+	return errors.Join(ferr, s.db.Close())
 }
 
 func (s *Store) view(fn func(*bolt.Tx) error) error {
@@ -188,10 +197,22 @@ func (s *Store) view(fn func(*bolt.Tx) error) error {
 	return s.db.View(fn)
 }
 
+// update runs fn in a write transaction that first stores the small blobs
+// Put since the last commit, so whatever fn writes about them lands with
+// them.
 func (s *Store) update(fn func(*bolt.Tx) error) error {
 	s.mu.RLock()
-	err := s.db.Update(fn)
+	blobs := s.blobs.take()
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := s.blobs.write(tx, blobs); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
 	s.mu.RUnlock()
+	if err == nil {
+		s.blobs.stored(blobs)
+	}
 	if err == nil && s.index != nil {
 		s.index.poke()
 	}
