@@ -112,7 +112,7 @@ func (s *session) login(ctx context.Context) error {
 			return err
 		}
 		if caps.Has(imap.AuthCap(sasl.OAuthBearer)) {
-			err = s.cl.Authenticate(sasl.NewOAuthBearerClient(&sasl.OAuthBearerOptions{Username: c.username, Token: tok}))
+			err = s.cl.Authenticate(oauthBearer{sasl.NewOAuthBearerClient(&sasl.OAuthBearerOptions{Username: c.username, Token: tok})})
 		} else {
 			err = s.cl.Authenticate(newXOAuth2(c.username, tok))
 		}
@@ -145,6 +145,24 @@ func (s *session) close() {
 		s.cl.Logout().Wait()
 	}
 	s.cl.Close()
+}
+
+// oauthBearer finishes a refused OAUTHBEARER exchange as RFC 7628 §3.2.3
+// asks: the server's error challenge is answered with a lone %x01, and the
+// server then ends the command with NO, which login reports as a refused
+// login. go-sasl's client gives up on the challenge instead, leaving the
+// command half done.
+type oauthBearer struct{ sasl.Client }
+
+func (o oauthBearer) Next(challenge []byte) ([]byte, error) {
+	if _, err := o.Client.Next(challenge); err != nil {
+		var refused *sasl.OAuthBearerError
+		if errors.As(err, &refused) {
+			return []byte{1}, nil
+		}
+		return nil, err
+	}
+	return []byte{}, nil
 }
 
 // xoauth2 is the SASL XOAUTH2 mechanism of Gmail and Outlook

@@ -55,6 +55,11 @@ type Options struct {
 	// NoSpecialUse creates Sent, Drafts, Junk, Trash and Archive without
 	// SPECIAL-USE attributes, so clients must recognise them by name.
 	NoSpecialUse bool
+	// OAuth2URL, when set, is an RFC 7662 token introspection endpoint:
+	// Dovecot then offers OAUTHBEARER and XOAUTH2 and asks it about every
+	// token (POST token=…); the answer's "username" is the user and
+	// "active" must be true.
+	OAuth2URL string
 }
 
 // DefaultPassword is the password of a default user.
@@ -195,9 +200,17 @@ func start(tb testing.TB, bin string, o *Options) (*Server, error) {
 		"Version": s.Version, "Dir": s.Dir, "Instance": filepath.Base(s.Dir),
 		"User": runAs.Username, "Group": runAs.group, "UID": s.uid, "GID": s.gid,
 		"IMAPPort": ports[0], "IMAPSPort": ports[1], "Folders": folders,
+		"OAuth2": o.OAuth2URL != "",
 	})
 	if err != nil {
 		return nil, err
+	}
+	if o.OAuth2URL != "" {
+		ext := "introspection_mode = post\nintrospection_url = " + o.OAuth2URL +
+			"\nforce_introspection = yes\nusername_attribute = username\nactive_attribute = active\nactive_value = true\n"
+		if err := os.WriteFile(filepath.Join(s.Dir, "oauth2.conf"), []byte(ext), 0o644); err != nil {
+			return nil, err
+		}
 	}
 	confPath := filepath.Join(s.Dir, "dovecot.conf")
 	if err := os.WriteFile(confPath, conf.Bytes(), 0o600); err != nil {
