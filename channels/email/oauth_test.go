@@ -8,8 +8,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-smtp"
 
 	"github.com/couture/couture/channels"
 	"github.com/couture/couture/inbox"
@@ -127,6 +129,50 @@ func TestXOAuth2AgainstDovecot(t *testing.T) {
 			if _, err := cl.Select("INBOX", nil).Wait(); err != nil {
 				t.Errorf("select after XOAUTH2: %v", err)
 			}
+		}
+		cl.Close()
+	}
+}
+
+// Sending with a token: OAUTHBEARER when the SMTP server offers it, and the
+// server's XOAUTH2 refusal read as a refused login.
+func TestSMTPWithAToken(t *testing.T) {
+	t.Parallel()
+	tokens := map[string]string{"ya29.alice-token": "alice"}
+	sink := dovecot.StartSMTP(t, &dovecot.SMTPOptions{Users: map[string]string{}, Tokens: tokens})
+	srv, _ := oauthServer(t)
+	acct := func(cmd string) channels.Account {
+		return account(srv, "alice", func(s map[string]string) {
+			s[channels.SetSMTP], s[channels.SetTokenCommand] = sink.Addr, cmd
+		})
+	}
+	good := newChannel(t, newDeskSink(t, "alice"), acct("echo ya29.alice-token"), "")
+	if _, err := good.Send(context.Background(), answer(7, "bob@customer.example")); err != nil {
+		t.Fatalf("send with a token: %v", err)
+	}
+	if _, err := sink.WaitMails(1, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	bad := newChannel(t, newDeskSink(t, "alice"), acct("echo ya29.revoked"), "")
+	_, err := bad.Send(context.Background(), answer(8, "bob@customer.example"))
+	if inbox.ErrorCode(err) != inbox.Auth || !strings.Contains(inbox.Explain(err), "SMTP server") {
+		t.Errorf("revoked token: %v (code %q), want a refused SMTP login", err, inbox.ErrorCode(err))
+	}
+
+	for _, tt := range []struct {
+		token string
+		ok    bool
+	}{{"ya29.alice-token", true}, {"ya29.revoked", false}} {
+		cl, err := smtp.Dial(sink.Addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cl.Hello("couture.test"); err != nil {
+			t.Fatal(err)
+		}
+		err = cl.Auth(newXOAuth2("alice", tt.token))
+		if (err == nil) != tt.ok {
+			t.Errorf("XOAUTH2 with %s: %v, want ok=%v", tt.token, err, tt.ok)
 		}
 		cl.Close()
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"mime"
 	"net"
 	"strconv"
 	"strings"
@@ -30,13 +31,17 @@ import (
 // shows the answer twice.
 //
 // The message is multipart/alternative, plain text and HTML made from it
-// (RFC 2046 section 5.1.4), From the account's address, To the party, with
+// (RFC 2046 section 5.1.4); with attachments, that alternative is the first
+// part of a multipart/mixed (RFC 2046 section 5.1.3) followed by one base64
+// part per file, its name in Content-Disposition encoded per RFC 2231 (see
+// attachmentHeader). It goes From the account's address, To the party, with
 // a Message-ID derived from the store id and time of m (so Delivered can
 // find it after a crash), In-Reply-To and References from m.ThreadRefs
 // (RFC 5322 section 3.6.4) and the Date of m.SentAt.
 //
 // Errors: inbox.Auth when the SMTP login is refused, inbox.Invalid when the
-// server refuses the sender, a recipient or the message for good (5xx),
+// server refuses the sender, a recipient or the message for good (5xx), or
+// when the files exceed inbox.MaxEmailAttachments or cannot be read,
 // *channels.Uncertain when the connection broke after the message was
 // handed over and before the server confirmed it; anything else is
 // temporary. A failure to file the Sent copy is logged, not returned: the
@@ -155,6 +160,12 @@ func (c *Channel) compose(m inbox.Message) ([]byte, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	if err := inbox.CheckAttachments(inbox.ChannelEmail, m.Attachments); err != nil {
+		return nil, "", err
+	}
+	if len(m.Attachments) > 0 && c.blobs == nil {
+		return nil, "", inbox.Errorf(inbox.Invalid, "account %s has no attachment store: the answer's files cannot be read", c.name)
+	}
 	id := c.messageID(m)
 	var h mail.Header
 	// The header writer emits fields last-added first: add them bottom-up.
@@ -172,7 +183,7 @@ func (c *Channel) compose(m inbox.Message) ([]byte, string, error) {
 	var buf bytes.Buffer
 	var alt *mail.InlineWriter
 	var mixed *mail.Writer
-	if len(m.Attachments) > 0 && c.blobs != nil {
+	if len(m.Attachments) > 0 {
 		if mixed, err = mail.CreateWriter(&buf, h); err == nil {
 			alt, err = mixed.CreateInline()
 		}
@@ -208,21 +219,16 @@ func (c *Channel) compose(m inbox.Message) ([]byte, string, error) {
 	return buf.Bytes(), id, nil
 }
 
-// attach adds a stored attachment to a message being written.
+// attach adds a stored attachment to a message being written. A file the
+// blob store no longer has fails the message for good (inbox.Invalid).
 func (c *Channel) attach(w *mail.Writer, a inbox.Attachment) error {
 	r, err := c.blobs.Open(a.Blob)
 	if err != nil {
-		return err
+		return inbox.Wrap(inbox.Invalid, fmt.Errorf("open attachment %s: %w", a.Blob, err),
+			fmt.Sprintf("the attached file %s is no longer in the store: attach it again", a.Name))
 	}
 	defer r.Close()
-	var ah mail.AttachmentHeader
-	typ := a.Type
-	if typ == "" {
-		typ = "application/octet-stream"
-	}
-	ah.SetContentType(typ, nil)
-	ah.SetFilename(a.Name)
-	aw, err := w.CreateAttachment(ah)
+	aw, err := w.CreateAttachment(attachmentHeader(a))
 	if err != nil {
 		return fmt.Errorf("compose: %w", err)
 	}
@@ -230,6 +236,133 @@ func (c *Channel) attach(w *mail.Writer, a inbox.Attachment) error {
 		return fmt.Errorf("compose: attachment %s: %w", a.Name, err)
 	}
 	return aw.Close()
+}
+
+// attachmentHeader is the header of a file's part: its media type, base64,
+// and its name in Content-Disposition as RFC 2231 parameters (RFC 2183
+// section 2.3): filename="…" when the name is short ASCII, else
+// filename*=utf-8”… percent-encoded, split into numbered continuations
+// (filename*0*, filename*1*…) so no header line grows past the 78
+// characters RFC 5322 recommends. Content-Type carries the name too, as an
+// RFC 2047 word, for the clients that only read that.
+func attachmentHeader(a inbox.Attachment) mail.AttachmentHeader {
+	name := oneLine(a.Name)
+	if name == "" {
+		name = "attachment"
+	}
+	typ := a.Type
+	if t, _, err := mime.ParseMediaType(typ); err != nil || !strings.Contains(t, "/") {
+		typ = "application/octet-stream"
+	} else {
+		typ = t
+	}
+	var h mail.AttachmentHeader
+	h.Set("Content-Transfer-Encoding", "base64")
+	h.Set("Content-Disposition", contentDisposition("attachment", "filename", name))
+	h.Set("Content-Type", mime.FormatMediaType(typ, map[string]string{"name": encodedWords(name)}))
+	return h
+}
+
+// encodedWords encodes s as RFC 2047 "Q" words of at most about 40
+// characters each, separated by spaces, so a header line holding them can
+// be folded between words; plain ASCII is returned as is.
+func encodedWords(s string) string {
+	if mime.QEncoding.Encode("utf-8", s) == s {
+		return s
+	}
+	var words []string
+	var cur strings.Builder
+	for _, r := range s {
+		enc := qEncode(string(r))
+		if cur.Len() > 0 && cur.Len()+len(enc) > 40-len("=?utf-8?q??=") {
+			words = append(words, "=?utf-8?q?"+cur.String()+"?=")
+			cur.Reset()
+		}
+		cur.WriteString(enc)
+	}
+	if cur.Len() > 0 {
+		words = append(words, "=?utf-8?q?"+cur.String()+"?=")
+	}
+	return strings.Join(words, " ")
+}
+
+// qEncode is the "Q" encoding of RFC 2047 section 4.2, with only letters,
+// digits and "-.!*+/" left as they are (section 5, rule 3).
+func qEncode(s string) string {
+	var b strings.Builder
+	for _, c := range []byte(s) {
+		switch {
+		case c == ' ':
+			b.WriteByte('_')
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', strings.IndexByte("-.!*+/", c) >= 0:
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, "=%02X", c)
+		}
+	}
+	return b.String()
+}
+
+// contentDisposition formats "attachment; filename=…" with the value
+// encoded per RFC 2231: quoted when it is short printable ASCII, else
+// charset'language'percent-encoded, in continuations of at most
+// rfc2231Chunk characters, each on a line of its own once folded.
+func contentDisposition(disp, param, value string) string {
+	if plain := mime.FormatMediaType(disp, map[string]string{param: value}); plain != "" &&
+		!strings.Contains(plain, "*=") && len(plain) <= 70 {
+		return plain
+	}
+	var enc strings.Builder
+	for _, b := range []byte(value) {
+		if attributeChar(b) {
+			enc.WriteByte(b)
+		} else {
+			fmt.Fprintf(&enc, "%%%02X", b)
+		}
+	}
+	v := enc.String()
+	var chunks []string
+	for first := true; len(v) > 0; first = false {
+		n := rfc2231Chunk
+		if first {
+			n -= len("utf-8''")
+		}
+		if n >= len(v) {
+			n = len(v)
+		} else if i := strings.LastIndexByte(v[max(0, n-2):n], '%'); i >= 0 {
+			n = n - 2 + i // never split a %XX triplet
+		}
+		chunks = append(chunks, v[:n])
+		v = v[n:]
+	}
+	if len(chunks) == 1 {
+		return disp + "; " + param + "*=utf-8''" + chunks[0]
+	}
+	var b strings.Builder
+	b.WriteString(disp)
+	for i, ch := range chunks {
+		if i == 0 {
+			ch = "utf-8''" + ch
+		}
+		fmt.Fprintf(&b, "; %s*%d*=%s", param, i, ch)
+	}
+	return b.String()
+}
+
+// rfc2231Chunk is the longest continuation value contentDisposition writes.
+const rfc2231Chunk = 60
+
+// attributeChar reports whether b may stand unencoded in an RFC 2231
+// extended value (RFC 2231 section 7: attribute-char, any CHAR except
+// SPACE, CTLs, "*", "'", "%" and the tspecials of RFC 2045).
+func attributeChar(b byte) bool {
+	switch {
+	case b <= ' ' || b >= 0x7f:
+		return false
+	case strings.IndexByte("*'%()<>@,;:\\\"/[]?=", b) >= 0:
+		return false
+	}
+	return true
 }
 
 // crlf ends lines with CRLF (RFC 5322 section 2.1) and the text with one.
@@ -323,7 +456,7 @@ func (c *Channel) smtpClient(ctx context.Context) (*smtp.Client, func() bool, er
 			}
 			auth = newXOAuth2(c.username, tok)
 			if cl.SupportsAuth(sasl.OAuthBearer) {
-				auth = sasl.NewOAuthBearerClient(&sasl.OAuthBearerOptions{Username: c.username, Token: tok})
+				auth = oauthBearer{sasl.NewOAuthBearerClient(&sasl.OAuthBearerOptions{Username: c.username, Token: tok})}
 			}
 		case cl.SupportsAuth(sasl.Plain):
 			auth = sasl.NewPlainClient("", c.username, c.password)

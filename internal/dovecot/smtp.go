@@ -22,6 +22,9 @@ type SMTPOptions struct {
 	// Users maps login names to passwords for AUTH PLAIN; when not nil, a
 	// client must log in before MAIL FROM. Nil accepts mail from anyone.
 	Users map[string]string
+	// Tokens maps OAuth2 access tokens to login names: when not nil, the
+	// server also offers OAUTHBEARER and XOAUTH2 and accepts those tokens.
+	Tokens map[string]string
 	// Security is "none" (the default), "starttls" or "tls" (implicit
 	// TLS), with a self-signed certificate for 127.0.0.1 (CAFile): the
 	// Deliver server's when there is one.
@@ -155,12 +158,39 @@ type smtpSession struct {
 	to     []string
 }
 
-func (ss *smtpSession) AuthMechanisms() []string { return []string{sasl.Plain} }
+func (ss *smtpSession) AuthMechanisms() []string {
+	if ss.s.opts.Tokens != nil {
+		return []string{sasl.Plain, sasl.OAuthBearer, "XOAUTH2"}
+	}
+	return []string{sasl.Plain}
+}
 
-func (ss *smtpSession) Auth(string) (sasl.Server, error) {
+var errBadCredentials = &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Authentication credentials invalid"}
+
+// token accepts an access token for user.
+func (ss *smtpSession) token(user, tok string) bool {
+	if u, ok := ss.s.opts.Tokens[tok]; ok && u == user {
+		ss.authed = true
+		return true
+	}
+	return false
+}
+
+func (ss *smtpSession) Auth(mech string) (sasl.Server, error) {
+	switch mech {
+	case sasl.OAuthBearer:
+		return refusal{sasl.NewOAuthBearerServer(func(o sasl.OAuthBearerOptions) *sasl.OAuthBearerError {
+			if !ss.token(o.Username, o.Token) {
+				return &sasl.OAuthBearerError{Status: "invalid_token", Schemes: "bearer"}
+			}
+			return nil
+		})}, nil
+	case "XOAUTH2":
+		return &xoauth2Server{check: ss.token}, nil
+	}
 	return sasl.NewPlainServer(func(_, username, password string) error {
 		if p, ok := ss.s.opts.Users[username]; !ok || p != password {
-			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "Authentication credentials invalid"}
+			return errBadCredentials
 		}
 		ss.authed = true
 		return nil
@@ -208,4 +238,48 @@ func (l tbLogger) log(s string) {
 	if os.Getenv("COUTURE_SMTP_DEBUG") != "" {
 		l.tb.Log("smtp server: " + strings.TrimSpace(s))
 	}
+}
+
+// refusal ends a failed exchange with 535 5.7.8, as mail providers do,
+// where go-smtp would answer a plain error with a temporary 454.
+type refusal struct{ sasl.Server }
+
+func (r refusal) Next(resp []byte) ([]byte, bool, error) {
+	ch, done, err := r.Server.Next(resp)
+	var se *smtp.SMTPError
+	if err != nil && !errors.As(err, &se) {
+		err = errBadCredentials
+	}
+	return ch, done, err
+}
+
+// xoauth2Server is the server side of XOAUTH2
+// (developers.google.com/gmail/imap/xoauth2-protocol): the client sends
+// "user=U^Aauth=Bearer T^A^A"; a refusal is a JSON challenge the client
+// answers with an empty line, then 535.
+type xoauth2Server struct {
+	check   func(user, token string) bool
+	refused bool
+}
+
+func (x *xoauth2Server) Next(resp []byte) ([]byte, bool, error) {
+	if x.refused {
+		return nil, true, errBadCredentials
+	}
+	if resp == nil {
+		return []byte{}, false, nil
+	}
+	var user, tok string
+	for _, f := range strings.Split(string(resp), "\x01") {
+		if v, ok := strings.CutPrefix(f, "user="); ok {
+			user = v
+		} else if v, ok := strings.CutPrefix(f, "auth=Bearer "); ok {
+			tok = v
+		}
+	}
+	if x.check(user, tok) {
+		return nil, true, nil
+	}
+	x.refused = true
+	return []byte(`{"status":"401","schemes":"bearer","scope":"https://mail.google.com/"}`), false, nil
 }
