@@ -50,6 +50,11 @@ type OutboxOptions struct {
 // carries its channel. Answers to one person on one channel leave in order:
 // while an older one waits for a retry, newer ones wait behind it.
 //
+// The Outbox also applies the store's flag queue (inbox.FlagChange: read in
+// Couture, answered) on the channels that are Flaggers, with the same
+// backoff, account by account; a sent answer queues the answered flag of
+// the message it replied to (inbox.Desk.Answered).
+//
 // Use one Outbox per store. It is safe for concurrent use; sends happen one
 // at a time.
 type Outbox struct {
@@ -59,6 +64,8 @@ type Outbox struct {
 
 	mu    sync.Mutex // held for a whole pass or send
 	retry map[inbox.MessageID]retryState
+	// flagRetry is the backoff of the flag changes of each account.
+	flagRetry map[flagAccount]retryState
 }
 
 type retryState struct {
@@ -89,8 +96,8 @@ func NewOutbox(desk *inbox.Desk, opts *OutboxOptions) *Outbox {
 }
 
 // Run recovers what a previous process left in sending, then sends queued
-// messages as they come (it wakes on the Desk's changes) and retries on a
-// timer, until ctx ends.
+// messages and flag changes as they come (it wakes on the Desk's changes)
+// and retries on a timer, until ctx ends.
 func (o *Outbox) Run(ctx context.Context) error {
 	sub := o.desk.Subscribe(64)
 	defer sub.Close()
@@ -124,10 +131,10 @@ func (o *Outbox) Run(ctx context.Context) error {
 }
 
 // wakes reports whether changes may have queued something: a message
-// written or changed, or lost events.
+// written or changed, flag changes, or lost events.
 func wakes(changes []inbox.Change) bool {
 	for _, c := range changes {
-		if c.Kind == inbox.Reload || (c.Kind == inbox.CustomerChanged && c.Message != 0) {
+		if c.Kind == inbox.Reload || c.Kind == inbox.FlagsQueued || (c.Kind == inbox.CustomerChanged && c.Message != 0) {
 			return true
 		}
 	}
@@ -156,9 +163,11 @@ func (o *Outbox) Recover(ctx context.Context) error {
 }
 
 // Flush makes one pass over the outbox: it recovers messages left in
-// sending and sends every queued message that is due. It returns when the
-// next retry is due (zero when none waits) and the errors it could not
-// record in a message.
+// sending and sends every queued message that is due, then puts the
+// queued flag changes (read, answered) on the servers of the channels
+// that keep them (Flagger). It returns when the next retry is due (zero
+// when none waits) and the errors it could not record in a message or the
+// store.
 func (o *Outbox) Flush(ctx context.Context) (next time.Time, err error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -204,6 +213,11 @@ func (o *Outbox) Flush(ctx context.Context) (next time.Time, err error) {
 				next = r.next
 			}
 		}
+	}
+	if ctx.Err() == nil {
+		flagsNext, err := o.flushFlags(ctx)
+		errs = append(errs, err)
+		next = earliest(next, flagsNext)
 	}
 	return next, errors.Join(errs...)
 }
@@ -349,7 +363,7 @@ func (o *Outbox) recoverOne(ctx context.Context, m inbox.Message) error {
 
 func (o *Outbox) delivered(m inbox.Message, rc Receipt) (inbox.Message, error) {
 	delete(o.retry, m.ID)
-	return o.update(m.ID, func(x *inbox.Message) error {
+	m, err := o.update(m.ID, func(x *inbox.Message) error {
 		x.State = rc.State
 		if x.State != inbox.StateDelivered {
 			x.State = inbox.StateSent
@@ -360,6 +374,10 @@ func (o *Outbox) delivered(m inbox.Message, rc Receipt) (inbox.Message, error) {
 		x.Error = ""
 		return nil
 	})
+	if err == nil {
+		o.answered(m)
+	}
+	return m, err
 }
 
 func (o *Outbox) uncertain(m inbox.Message) (inbox.Message, error) {

@@ -13,6 +13,9 @@ const (
 	Reload EventKind = "reload"
 	// AccountStatus: a channel account changed state (see Event.Status).
 	AccountStatus EventKind = "account"
+	// FlagsQueued: flag changes wait in the store for their channel's
+	// server (Store.FlagQueue); the outbox worker wakes on it.
+	FlagsQueued EventKind = "flags"
 )
 
 // Change is one published change.

@@ -283,13 +283,21 @@ func (d *Desk) Rename(id CustomerID, name string) (Customer, error) {
 	return c, err
 }
 
-// MarkRead clears the customer's unread count.
+// MarkRead marks the customer's unread messages read and clears the
+// unread count, in one transaction (Store.MarkRead). Read e-mail is also
+// queued to be marked read on the server (FlagSeen), so other mail clients
+// show it read; the outbox worker applies the queue when the server can
+// be reached.
 func (d *Desk) MarkRead(id CustomerID) (Customer, error) {
-	c, _, err := d.store.Write(id, func(c *Customer) error { c.Unread = 0; return nil })
-	if err == nil {
-		d.events.Publish(Change{Kind: CustomerChanged, Customer: id})
+	c, queued, err := d.store.MarkRead(id, flagged, d.clock())
+	if err != nil {
+		return c, err
 	}
-	return c, err
+	d.events.Publish(Change{Kind: CustomerChanged, Customer: id})
+	if queued > 0 {
+		d.events.Publish(Change{Kind: FlagsQueued, Customer: id})
+	}
+	return c, nil
 }
 
 func (d *Desk) writeOne(id CustomerID, update func(*Customer) error, m Message) (Message, error) {
@@ -321,14 +329,22 @@ type Reply struct {
 	Auto string
 	// Survey is the survey a question asks (Event EventSurvey).
 	Survey *SurveyScore
+	// Attachments are files already in the blob store (PutAttachment).
+	// They must fit the channel's limits (CheckAttachments); with files,
+	// the text may be empty.
+	Attachments []Attachment
 }
 
 // Reply queues an answer in the outbox: it is on the timeline at once, in
-// state queued, and the channel's outbox worker sends it.
+// state queued, and the channel's outbox worker sends it. Files that the
+// channel cannot carry are refused before anything is queued (Invalid).
 func (d *Desk) Reply(ctx context.Context, r Reply) (Message, error) {
 	text := strings.TrimSpace(r.Text)
-	if text == "" {
+	if text == "" && len(r.Attachments) == 0 {
 		return Message{}, Errorf(Invalid, "the answer is empty")
+	}
+	if err := CheckAttachments(r.Channel, r.Attachments); err != nil {
+		return Message{}, err
 	}
 	if r.Customer == OtherID {
 		return Message{}, Errorf(Invalid, "answer a customer, not the Other view")
@@ -365,6 +381,7 @@ func (d *Desk) Reply(ctx context.Context, r Reply) (Message, error) {
 		Party: to, To: to.Address, Text: text, Author: r.Author,
 		SentAt: d.clock(), State: StateQueued,
 		Event: r.Event, Auto: r.Auto, Survey: r.Survey,
+		Attachments: slices.Clone(r.Attachments),
 	}
 	if r.Channel == ChannelEmail {
 		m.HTML = r.HTML

@@ -2,6 +2,7 @@ package inbox_test
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -72,6 +73,8 @@ func TestDrafts(t *testing.T) {
 		{"an answer", inbox.Draft{Channel: inbox.ChannelEmail, To: emilyMail, Subject: "Re: cake", Text: "Dear Emily,"},
 			inbox.Draft{Channel: inbox.ChannelEmail, To: emilyMail, Subject: "Re: cake", Text: "Dear Emily,"}},
 		{"a note replaces it", inbox.Draft{Text: "Call her back", Note: true}, inbox.Draft{Text: "Call her back", Note: true}},
+		{"files alone are kept", inbox.Draft{Channel: inbox.ChannelEmail, Attachments: []inbox.Attachment{{Name: "devis.pdf", Type: "application/pdf", Size: 12, Blob: "abc"}}},
+			inbox.Draft{Channel: inbox.ChannelEmail, Attachments: []inbox.Attachment{{Name: "devis.pdf", Type: "application/pdf", Size: 12, Blob: "abc"}}}},
 		{"an empty draft deletes it", inbox.Draft{Channel: inbox.ChannelSMS, Text: "  "}, inbox.Draft{}},
 	}
 	for _, tt := range tests {
@@ -83,12 +86,12 @@ func TestDrafts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got != tt.want {
+			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("draft = %+v, want %+v", got, tt.want)
 			}
 		})
 	}
-	if got, err := d.Draft(id + 100); err != nil || got != (inbox.Draft{}) {
+	if got, err := d.Draft(id + 100); err != nil || !reflect.DeepEqual(got, inbox.Draft{}) {
 		t.Errorf("draft of a customer with none = %+v, %v", got, err)
 	}
 }

@@ -23,12 +23,15 @@ type Draft struct {
 	Text    string   `json:"text,omitempty"`
 	// Note is true when the person was writing an internal note.
 	Note bool `json:"note,omitempty"`
+	// Attachments are the files attached so far, already in the blob store
+	// (PutAttachment), so they survive a restart with the draft.
+	Attachments []Attachment `json:"attachments,omitempty"`
 }
 
-// Empty reports whether the draft holds nothing worth keeping: no text and
-// no subject (a channel choice alone is not kept).
+// Empty reports whether the draft holds nothing worth keeping: no text, no
+// subject and no attachment (a channel choice alone is not kept).
 func (d Draft) Empty() bool {
-	return strings.TrimSpace(d.Text) == "" && strings.TrimSpace(d.Subject) == ""
+	return strings.TrimSpace(d.Text) == "" && strings.TrimSpace(d.Subject) == "" && len(d.Attachments) == 0
 }
 
 func draftKey(id CustomerID) string { return settingDraft + strconv.FormatUint(uint64(id), 10) }

@@ -55,6 +55,31 @@ type Store interface {
 	// Outbox returns outbound messages still queued or sending, oldest first.
 	Outbox() ([]Message, error)
 
+	// MarkRead marks every unread inbound message of the customer read
+	// (Seen) and clears Unread, in one transaction, reading the timeline
+	// from its newest end only as far as the unread messages go. For each
+	// message flag approves (nil: none) it also queues the FlagSeen change
+	// (QueueFlags), in the same transaction, and it returns how many.
+	MarkRead(id CustomerID, flag func(*Message) bool, at time.Time) (Customer, int, error)
+	// SetSeen sets Seen on every message of channel ch whose external id
+	// begins with one of prefixes (empty ones are ignored), and the
+	// customers' Unread follows, in one transaction for the whole batch. A
+	// message with a FlagSeen change still queued keeps its value: Couture's
+	// own change is on its way to the server. It returns the customers
+	// whose messages changed.
+	SetSeen(ch ChannelKind, prefixes []string, seen bool) ([]CustomerID, error)
+	// ExternalMessage returns the message of channel ch with this external
+	// id, or a NotFound error.
+	ExternalMessage(ch ChannelKind, externalID string) (Message, error)
+	// QueueFlags queues flag changes for the channels' servers; a change
+	// replaces the one queued before for the same message and flag.
+	QueueFlags(changes ...FlagChange) error
+	// FlagQueue returns the queued flag changes, oldest message first.
+	FlagQueue() ([]FlagChange, error)
+	// DropFlags removes applied changes from the queue. A change queued
+	// again since it was read (another Seq) stays.
+	DropFlags(changes ...FlagChange) error
+
 	// Merge moves FROM's identities and messages into INTO and records how to
 	// undo it.
 	Merge(into, from CustomerID, at time.Time, reason string) (Merge, error)

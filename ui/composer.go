@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -104,9 +105,11 @@ func routesOf(c *inbox.Customer) []route {
 // composer is the answer box under the timeline: the channel and identity
 // to answer on (by default the channel of the customer's last message), the
 // subject for e-mail, the text with its channel's limits counted live, the
-// answer library ("/" or the Answers button), a Note mode for internal
-// notes, and Send (Ctrl+Enter). A draft is kept per customer, across
-// restarts. It lives on the UI goroutine.
+// answer library ("/" or the Answers button), files attached with Attach
+// (or dropped on the window) shown as removable chips with the channel's
+// size limits, a Note mode for internal notes, and Send (Ctrl+Enter). A
+// draft, files included, is kept per customer, across restarts. It lives on
+// the UI goroutine.
 type composer struct {
 	desk    *inbox.Desk
 	run     runner
@@ -120,6 +123,14 @@ type composer struct {
 	// while the text has the focus.
 	onShortcut func(fyne.Shortcut) bool
 	onEscape   func()
+	// blobs stores attached files (the store, Options.Blobs); nil hides
+	// Attach.
+	blobs inbox.Blobs
+	// window is the window the file dialog opens over.
+	window func() fyne.Window
+	// pick asks the person for files and hands their paths to done, on the
+	// UI goroutine; the file dialog when nil. Tests supply paths.
+	pick func(done func(paths []string))
 
 	cust   inbox.Customer
 	has    bool
@@ -139,6 +150,10 @@ type composer struct {
 	dirty         bool
 	stopSave      func()
 	quiet         bool // fields change by program: no draft, no picker
+	// attachments are the files attached so far, already in the blob
+	// store; attaching counts them while they are being stored.
+	attachments []inbox.Attachment
+	attaching   int
 
 	replyTab, noteTab *widget.Button
 	channel           *widget.Select
@@ -147,6 +162,9 @@ type composer struct {
 	limit             *widget.Label
 	fix               *widget.Button
 	answersBtn        *widget.Button
+	attachBtn         *widget.Button
+	chips             *fyne.Container
+	chipRemove        []*widget.Button // the chips' remove buttons, in order
 	send              *widget.Button
 	picker            *answerPicker
 	box               *tintBox
@@ -188,11 +206,16 @@ func newComposer(desk *inbox.Desk, run runner, later later, author string, limit
 	p.answersBtn.Hide()
 	p.send = widget.NewButtonWithIcon(tr("Send"), theme.MailSendIcon(), p.onSend)
 	p.send.Importance = widget.HighImportance
+	p.attachBtn = widget.NewButtonWithIcon(tr("Attach"), theme.MailAttachmentIcon(), p.onAttach)
+	p.attachBtn.Importance = widget.LowImportance
+	p.attachBtn.Hide()
+	p.chips = container.New(layout.NewRowWrapLayout())
+	p.chips.Hide()
 	p.picker = newAnswerPicker(p.insertAnswer)
 
 	top := container.NewBorder(nil, nil, nil, p.answersBtn, p.channel)
-	bottom := container.NewBorder(nil, nil, container.NewHBox(p.replyTab, p.noteTab), container.NewHBox(p.fix, p.send), p.limit)
-	p.box = newTintBox(container.NewVBox(top, p.subject, p.text, bottom), p.fill)
+	bottom := container.NewBorder(nil, nil, container.NewHBox(p.replyTab, p.noteTab), container.NewHBox(p.fix, p.attachBtn, p.send), p.limit)
+	p.box = newTintBox(container.NewVBox(top, p.subject, p.text, p.chips, bottom), p.fill)
 	p.content = container.NewVBox(widget.NewSeparator(), p.box)
 	p.setNote(false)
 	p.content.Hide()
@@ -243,6 +266,7 @@ func (p *composer) show(c inbox.Customer) {
 	p.text.SetText("")
 	p.subject.SetText("")
 	p.quiet = false
+	p.setAttachments(nil)
 	p.picker.hide()
 	p.setRoutes(routesOf(&c), route{})
 	p.setNote(false)
@@ -269,6 +293,7 @@ func (p *composer) show(c inbox.Customer) {
 			typed := p.dirty
 			if typed { // the person typed before the draft arrived: theirs wins
 				draft.Text, draft.Subject, draft.Note = p.text.Text, p.subject.Text, p.note
+				draft.Attachments = p.attachments
 			}
 			p.applyDraft(draft)
 			p.dirty = typed
@@ -328,6 +353,7 @@ func (p *composer) applyDraft(d inbox.Draft) {
 	p.text.SetText(d.Text)
 	p.quiet = false
 	p.dirty = false
+	p.setAttachments(d.Attachments)
 	p.setNote(d.Note)
 }
 
@@ -400,6 +426,7 @@ func (p *composer) setNote(note bool) {
 	}
 	p.noteTab.Refresh()
 	p.replyTab.Refresh()
+	p.showAttachments()
 	p.onRoute()
 	p.box.Refresh()
 }
@@ -420,7 +447,7 @@ func (p *composer) changed() {
 // draft is what the box holds.
 func (p *composer) draft() inbox.Draft {
 	r := p.currentRoute()
-	d := inbox.Draft{Text: p.text.Text, Note: p.note, Channel: r.ch, To: r.to}
+	d := inbox.Draft{Text: p.text.Text, Note: p.note, Channel: r.ch, To: r.to, Attachments: slices.Clone(p.attachments)}
 	if r.ch == inbox.ChannelEmail {
 		d.Subject = p.subject.Text
 	}
@@ -472,18 +499,29 @@ func (p *composer) updateLimit() {
 		return
 	}
 	l, err := p.limits(r.ch, text, p.lastIn[r.ch], p.desk.Now())
+	var (
+		msg string
+		imp = widget.MediumImportance
+	)
 	switch {
 	case err != nil:
 		p.blocked = true
-		p.setLimit(inbox.Explain(err), widget.DangerImportance)
+		msg, imp = inbox.Explain(err), widget.DangerImportance
 		if r.ch == inbox.ChannelWhatsApp && inbox.ErrorCode(err) == inbox.Conflict {
 			p.offerSMS(r)
 		}
 	case l.Warning != "":
-		p.setLimit(joinParts(describeLimit(r.ch, l, p.lastIn[r.ch], p.desk.Now()), l.Warning), widget.WarningImportance)
+		msg, imp = joinParts(describeLimit(r.ch, l, p.lastIn[r.ch], p.desk.Now()), l.Warning), widget.WarningImportance
 	default:
-		p.setLimit(describeLimit(r.ch, l, p.lastIn[r.ch], p.desk.Now()), widget.MediumImportance)
+		msg = describeLimit(r.ch, l, p.lastIn[r.ch], p.desk.Now())
 	}
+	if files, ok := describeAttachments(r.ch, p.attachments); !ok {
+		p.blocked = true
+		msg, imp = joinParts(files, msg), widget.DangerImportance
+	} else {
+		msg = joinParts(msg, files)
+	}
+	p.setLimit(msg, imp)
 	p.updateSend()
 }
 
@@ -507,7 +545,7 @@ func (p *composer) setLimit(text string, imp widget.Importance) {
 }
 
 func (p *composer) updateSend() {
-	if p.sending || p.blocked || strings.TrimSpace(p.text.Text) == "" {
+	if p.sending || p.blocked || p.attaching > 0 || !p.hasContent() {
 		p.send.Disable()
 	} else {
 		p.send.Enable()
@@ -564,18 +602,31 @@ func joinParts(parts ...string) string {
 	return strings.Join(out, " · ")
 }
 
+// hasContent reports whether there is something to send: text, or for an
+// answer, files.
+func (p *composer) hasContent() bool {
+	return strings.TrimSpace(p.text.Text) != "" || (!p.note && len(p.attachments) > 0)
+}
+
 // onSend queues the answer (or adds the note). The message shows on the
-// timeline at once, in state queued; the outbox sends it.
+// timeline at once, in state queued, with its files; the outbox sends it.
 func (p *composer) onSend() {
 	p.updateLimit()
-	if !p.has || p.sending || p.blocked || strings.TrimSpace(p.text.Text) == "" {
+	if !p.has || p.sending || p.blocked || p.attaching > 0 || !p.hasContent() {
 		return
 	}
 	c, text, note := p.cust, p.text.Text, p.note
 	reply := inbox.Reply{Customer: c.ID, Author: p.author, Text: text}
+	// What stays in the draft once sent: nothing, or after a note the
+	// files the answer is still to carry.
+	var after inbox.Draft
+	r := p.currentRoute()
+	if note && len(p.attachments) > 0 {
+		after = inbox.Draft{Channel: r.ch, To: r.to, Attachments: slices.Clone(p.attachments)}
+	}
 	if !note {
-		r := p.currentRoute()
 		reply.Channel, reply.To = r.ch, r.to
+		reply.Attachments = slices.Clone(p.attachments)
 		if r.ch == inbox.ChannelEmail {
 			reply.Subject = p.subject.Text
 			if p.html != "" && text == p.htmlFor {
@@ -594,7 +645,7 @@ func (p *composer) onSend() {
 			m, err = p.desk.Reply(context.Background(), reply)
 		}
 		if err == nil {
-			err = p.desk.SaveDraft(c.ID, inbox.Draft{})
+			err = p.desk.SaveDraft(c.ID, after)
 		}
 		return func() {
 			p.sending = false
@@ -615,6 +666,9 @@ func (p *composer) onSend() {
 					p.stopSave = nil
 				}
 				p.html, p.htmlFor = "", ""
+				if !note {
+					p.setAttachments(nil)
+				}
 				p.updateLimit()
 			}
 			if p.onSent != nil {

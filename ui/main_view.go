@@ -128,6 +128,8 @@ func newMainView(desk *inbox.Desk, run runner, later later, opts *Options) *main
 	v.composer.onSent = v.timeline.add
 	v.composer.onShortcut = v.onShortcut
 	v.composer.onEscape = v.back
+	v.composer.window = func() fyne.Window { return v.window }
+	v.composer.setBlobs(v.opts.Blobs)
 	v.pane = newCustomerPane(desk, run, v.opts.Author, v.showError)
 	v.pane.customers = func() []inbox.Customer { return v.customers.all }
 	v.pane.onChanged = v.reload

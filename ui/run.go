@@ -33,9 +33,10 @@ type Options struct {
 	// Author is the name written on answers and notes ("Note by Camille");
 	// the operating system user's name when empty.
 	Author string
-	// Blobs reads attachments (the store, which keeps them); nil hides
-	// Open and Save and shows no image inline. The Desk does not hand out
-	// blobs, so cmd passes the store here.
+	// Blobs reads attachments and stores the files attached to answers
+	// (the store, which keeps them); nil hides Open, Save and Attach and
+	// shows no image inline. The Desk does not hand out blobs, so cmd
+	// passes the store here.
 	Blobs inbox.Blobs
 	// Limits measures an answer against its channel's limits as it is
 	// typed; cmd passes channels.Check (see LimitFunc). Nil uses the rules
@@ -79,6 +80,7 @@ func Run(desk *inbox.Desk, opts *Options) error {
 	defer sh.close()
 	v := newMainView(desk, background, afterUI, &o)
 	v.window = w
+	w.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) { v.composer.drop(uris) })
 	defer v.close()
 	v.installKeys(w.Canvas())
 	w.SetContent(sh.wrap(v.content))

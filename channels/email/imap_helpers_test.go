@@ -1,7 +1,7 @@
 package email
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -21,7 +21,7 @@ import (
 )
 
 // deskSink is a channels.Sink over a real store and Desk, as the Engine's,
-// that also records what happened and follows \Seen (SeenSink).
+// that also records what happened and follows \Seen (channels.SeenSink).
 type deskSink struct {
 	t       testing.TB
 	store   *storage.Store
@@ -35,6 +35,8 @@ type deskSink struct {
 	seen     map[bool][]string
 	commits  chan inbox.IngestResult // every commit, for tests that wait
 }
+
+var _ channels.SeenSink = (*deskSink)(nil)
 
 func newDeskSink(t testing.TB, account string) *deskSink {
 	st := storagetest.MustOpen(t, &storage.Options{NoIndex: true, NoSync: true})
@@ -64,23 +66,15 @@ func (k *deskSink) Progress(p channels.Progress) {
 	k.progress = append(k.progress, p)
 }
 
-// SetSeen implements SeenSink by scanning the store: fine for tests.
-func (k *deskSink) SetSeen(_ context.Context, ids []string, seen bool) error {
+// SetSeen implements channels.SeenSink as the Engine's sink does (through
+// the Desk), and records the Message-IDs it was given.
+func (k *deskSink) SetSeen(ctx context.Context, ch inbox.ChannelKind, prefixes []string, seen bool) error {
 	k.mu.Lock()
-	k.seen[seen] = append(k.seen[seen], ids...)
+	for _, p := range prefixes {
+		k.seen[seen] = append(k.seen[seen], strings.TrimSuffix(p, "#"))
+	}
 	k.mu.Unlock()
-	want := map[string]bool{}
-	for _, id := range ids {
-		want[id] = true
-	}
-	for _, m := range k.messages() {
-		if want[MessageIDOf(m.ExternalID)] {
-			if _, err := k.store.UpdateMessage(m.ID, func(x *inbox.Message) error { x.Seen = seen; return nil }); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return k.desk.SetSeen(ctx, ch, prefixes, seen)
 }
 
 // totals sums the commits so far.
@@ -205,25 +199,7 @@ func watchCommands(c *Channel) *commandLog {
 		if err != nil {
 			return nil, err
 		}
-		pr, pw := io.Pipe()
-		go func() {
-			sc := bufio.NewScanner(pr)
-			sc.Buffer(make([]byte, 64<<10), 64<<20)
-			for sc.Scan() {
-				if m := tagged.FindStringSubmatch(sc.Text()); m != nil {
-					name := strings.TrimSpace(m[2] + m[3])
-					l.mu.Lock()
-					l.cmds = append(l.cmds, name)
-					l.mu.Unlock()
-					select {
-					case l.sent <- name:
-					default:
-					}
-				}
-			}
-			io.Copy(io.Discard, pr)
-		}()
-		return &teeConn{Conn: conn, w: pw}, nil
+		return &teeConn{Conn: conn, log: l}, nil
 	}
 	return l
 }
@@ -243,21 +219,43 @@ func (l *commandLog) reset() {
 	}
 }
 
-// teeConn copies what the client writes to w.
+// teeConn records the commands the client writes, before they leave, so a
+// test that sees a command's effect also finds it in the log.
 type teeConn struct {
 	net.Conn
-	w *io.PipeWriter
+	log  *commandLog
+	line []byte // the unfinished last line
 }
 
 func (c *teeConn) Write(p []byte) (int, error) {
-	n, err := c.Conn.Write(p)
-	c.w.Write(p[:n])
-	return n, err
+	c.line = append(c.line, p...)
+	for {
+		i := bytes.IndexByte(c.line, '\n')
+		if i < 0 {
+			break
+		}
+		c.log.record(string(c.line[:i]))
+		c.line = c.line[i+1:]
+	}
+	if len(c.line) > 1<<20 { // a literal's bytes, not a command
+		c.line = nil
+	}
+	return c.Conn.Write(p)
 }
 
-func (c *teeConn) Close() error {
-	c.w.Close()
-	return c.Conn.Close()
+func (l *commandLog) record(line string) {
+	m := tagged.FindStringSubmatch(strings.TrimRight(line, "\r"))
+	if m == nil {
+		return
+	}
+	name := strings.TrimSpace(m[2] + m[3])
+	l.mu.Lock()
+	l.cmds = append(l.cmds, name)
+	l.mu.Unlock()
+	select {
+	case l.sent <- name:
+	default:
+	}
 }
 
 // cutProxy forwards TCP connections to target and cuts the first one after

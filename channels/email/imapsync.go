@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,16 +23,6 @@ import (
 	"github.com/couture/couture/channels"
 	"github.com/couture/couture/inbox"
 )
-
-// SeenSink is implemented by sinks that keep Message.Seen in step with the
-// server's \Seen flag (RFC 9051 section 2.3.2). After a folder's flags
-// changed (found with CONDSTORE, RFC 7162, in one FETCH … CHANGEDSINCE),
-// Sync calls SetSeen with the Message-IDs (without angle brackets, as
-// MessageIDOf returns them) of the messages now seen, or now unseen. A sink
-// without it simply does not follow flag changes.
-type SeenSink interface {
-	SetSeen(ctx context.Context, messageIDs []string, seen bool) error
-}
 
 // cursor is where the sync of one folder stands. It is saved with every
 // batch, in the same store transaction, under "folder:<name>".
@@ -47,17 +38,61 @@ type cursor struct {
 	Done        bool     `json:"done"`
 	// ModSeq is the folder's HIGHESTMODSEQ once its flags are read.
 	ModSeq uint64 `json:"modseq,omitempty"`
+	// Unseen is kept on a server without CONDSTORE, where nothing says
+	// which flags changed: the UIDs in [Oldest, Last] that had no \Seen
+	// when last read. Each sync reads the flags of that range again (one
+	// UID FETCH) and reports the difference. Flags says Unseen is kept; a
+	// cursor saved before has none, and its first reading only records it.
+	Flags  bool   `json:"flags,omitempty"`
+	Unseen uidSet `json:"unseen,omitempty"`
 	// Retry counts the failed fetches of messages still to store.
 	Retry map[imap.UID]int `json:"retry,omitempty"`
 }
 
 // current reports whether the folder is unchanged since the cursor was
-// saved, judging by its STATUS: then Sync does not even select it.
+// saved, judging by its STATUS: then Sync does not even select it. Without
+// CONDSTORE, STATUS says nothing of flags: a folder with stored messages
+// is never current, so its flags are read again.
 func (cur *cursor) current(st *imap.StatusData, condstore bool) bool {
 	return st != nil && cur.UIDValidity != 0 && st.UIDValidity == cur.UIDValidity &&
 		cur.Done && len(cur.Retry) == 0 &&
 		st.UIDNext != 0 && st.UIDNext-1 <= cur.Last &&
-		(!condstore || st.HighestModSeq == 0 || st.HighestModSeq == cur.ModSeq)
+		(condstore && (st.HighestModSeq == 0 || st.HighestModSeq == cur.ModSeq) || !condstore && cur.Last == 0)
+}
+
+// uidSet is a set of UIDs, saved in a cursor as an IMAP sequence set
+// ("3,7:9") so that it stays small.
+type uidSet imap.UIDSet
+
+// MarshalJSON implements json.Marshaler.
+func (s uidSet) MarshalJSON() ([]byte, error) {
+	return json.Marshal(imap.UIDSet(s).String())
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (s *uidSet) UnmarshalJSON(b []byte) error {
+	var text string
+	if err := json.Unmarshal(b, &text); err != nil {
+		return err
+	}
+	var set imap.UIDSet
+	for _, part := range strings.Split(text, ",") {
+		if part == "" {
+			continue
+		}
+		lo, hi, isRange := strings.Cut(part, ":")
+		start, err := strconv.ParseUint(lo, 10, 32)
+		stop := start
+		if err == nil && isRange {
+			stop, err = strconv.ParseUint(hi, 10, 32)
+		}
+		if err != nil || start == 0 || stop == 0 {
+			return fmt.Errorf("UID set %q: %q is no UID or UID range", text, part)
+		}
+		set.AddRange(imap.UID(start), imap.UID(stop))
+	}
+	*s = uidSet(set)
+	return nil
 }
 
 // CursorKey returns the sink cursor key of a folder.
@@ -70,6 +105,10 @@ func CursorKey(folder string) string { return "folder:" + folder }
 // addresses) come out outbound. With once, Sync returns when every folder
 // has caught up; otherwise it then waits in IDLE on INBOX (RFC 2177) and
 // fetches new mail as it arrives, checking every folder every few minutes.
+// When sink is a channels.SeenSink, messages read or marked unread by the
+// account's other clients are reported to it: with CONDSTORE from the
+// flags changed since the folder's MODSEQ, without it by reading the flags
+// of the stored messages again (one command a folder, see cursor.Unseen).
 //
 // Sync fails with inbox.Auth when the password is refused; any other error
 // (a dropped connection) is temporary: the next Sync resumes from the
@@ -256,6 +295,9 @@ func (y *syncer) folder(ctx context.Context, name string, st *imap.StatusData) e
 	}
 	if condstore {
 		cur.ModSeq = sel.HighestModSeq
+		cur.Flags, cur.Unseen = false, nil
+	} else if err := y.reflag(ctx, name, &cur); err != nil {
+		return err
 	}
 
 	plan, err := y.plan(name, &cur, sel.UIDNext)
@@ -568,7 +610,7 @@ func (y *syncer) sizesBroken(uids []imap.UID, got map[imap.UID]int64, trouble ma
 // flags reads the flags that changed since the cursor's MODSEQ (RFC 7162
 // section 3.1.4, FETCH CHANGEDSINCE) and hands \Seen to the sink.
 func (y *syncer) flags(ctx context.Context, name string, cur cursor) error {
-	ss, ok := y.sink.(SeenSink)
+	ss, ok := y.sink.(channels.SeenSink)
 	if !ok {
 		return nil
 	}
@@ -596,14 +638,117 @@ func (y *syncer) flags(ctx context.Context, name string, cur cursor) error {
 	if err := cmd.Close(); err != nil {
 		return fmt.Errorf("read changed flags in %s: %w", name, err)
 	}
+	return reportSeen(ctx, ss, seen)
+}
+
+// reportSeen hands the sink the Message-IDs now seen and now unseen, as
+// the prefixes of their external ids (see ExternalID).
+func reportSeen(ctx context.Context, ss channels.SeenSink, seen map[bool][]string) error {
 	for _, s := range []bool{true, false} {
-		if len(seen[s]) > 0 {
-			if err := ss.SetSeen(ctx, seen[s], s); err != nil {
-				return err
-			}
+		if len(seen[s]) == 0 {
+			continue
+		}
+		prefixes := make([]string, len(seen[s]))
+		for i, id := range seen[s] {
+			prefixes[i] = id + "#"
+		}
+		if err := ss.SetSeen(ctx, inbox.ChannelEmail, prefixes, s); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// reflag follows \Seen on a server without CONDSTORE: it reads the flags
+// of the stored range [Oldest, Last] again (one UID FETCH … (FLAGS)),
+// compares them with the cursor's Unseen and hands the sink the messages
+// read or marked unread since, whose Message-IDs it fetches (a second
+// command, only when something changed). Unseen becomes what it read.
+func (y *syncer) reflag(ctx context.Context, name string, cur *cursor) error {
+	ss, ok := y.sink.(channels.SeenSink)
+	if !ok {
+		cur.Flags, cur.Unseen = false, nil
+		return nil
+	}
+	if cur.Last == 0 || cur.Oldest > cur.Last {
+		// Nothing stored yet: the messages fetched from now on bring
+		// their flags (run).
+		cur.Flags, cur.Unseen = true, nil
+		return nil
+	}
+	cmd := y.s.cl.Fetch(imap.UIDSet{{Start: cur.Oldest, Stop: cur.Last}}, &imap.FetchOptions{UID: true, Flags: true})
+	var unseen imap.UIDSet
+	var changed imap.UIDSet
+	now := map[imap.UID]bool{} // seen now, for the changed ones
+	for {
+		m := cmd.Next()
+		if m == nil {
+			break
+		}
+		buf, err := y.s.collect(m)
+		if err != nil {
+			return err
+		}
+		if buf.uid == 0 {
+			continue
+		}
+		seen := slices.Contains(buf.flags, imap.FlagSeen)
+		if !seen {
+			unseen.AddNum(buf.uid)
+		}
+		if wasSeen := !imap.UIDSet(cur.Unseen).Contains(buf.uid); wasSeen != seen {
+			changed.AddNum(buf.uid)
+			now[buf.uid] = seen
+		}
+	}
+	if err := cmd.Close(); err != nil {
+		return fmt.Errorf("read flags in %s: %w", name, err)
+	}
+	known := cur.Flags
+	cur.Flags, cur.Unseen = true, uidSet(unseen)
+	if !known || len(changed) == 0 {
+		return nil // a first reading only records the flags
+	}
+	ids, err := y.messageIDs(name, changed)
+	if err != nil {
+		return err
+	}
+	seen := map[bool][]string{}
+	for uid, id := range ids {
+		seen[now[uid]] = append(seen[now[uid]], id)
+	}
+	for _, list := range seen {
+		slices.Sort(list)
+	}
+	y.log.Debug("flags changed", "folder", name, "seen", len(seen[true]), "unseen", len(seen[false]))
+	return reportSeen(ctx, ss, seen)
+}
+
+// messageIDs fetches the Message-IDs of the messages, by UID; those
+// without one are left out.
+func (y *syncer) messageIDs(name string, uids imap.UIDSet) (map[imap.UID]string, error) {
+	cmd := y.s.cl.Fetch(uids, &imap.FetchOptions{
+		UID:         true,
+		BodySection: []*imap.FetchItemBodySection{{Specifier: imap.PartSpecifierHeader, HeaderFields: []string{"Message-Id"}, Peek: true}},
+	})
+	out := map[imap.UID]string{}
+	for {
+		m := cmd.Next()
+		if m == nil {
+			break
+		}
+		buf, err := y.s.collect(m)
+		if err != nil {
+			return nil, err
+		}
+		if ids := msgIDs(headerValue(buf.body, "Message-Id")); len(ids) > 0 && buf.uid != 0 {
+			out[buf.uid] = ids[0]
+		}
+	}
+	if err := cmd.Close(); err != nil {
+		return nil, fmt.Errorf("read Message-IDs in %s: %w", name, err)
+	}
+	return out, nil
 }
 
 // headerValue returns the unfolded value of a field in a raw header.
@@ -753,6 +898,14 @@ func (y *syncer) run(ctx context.Context, name string, cur *cursor, plan []step,
 		b.step.advance(cur)
 		for _, uid := range ok {
 			delete(cur.Retry, uid)
+		}
+		if cur.Flags {
+			// Without CONDSTORE the cursor remembers what is unread.
+			for _, m := range b.msgs {
+				if !slices.Contains(m.flags, imap.FlagSeen) {
+					(*imap.UIDSet)(&cur.Unseen).AddNum(m.uid)
+				}
+			}
 		}
 		for _, uid := range b.missing {
 			delete(cur.Retry, uid)

@@ -1,6 +1,7 @@
 package email
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 
@@ -43,7 +44,8 @@ func TestCursorCurrent(t *testing.T) {
 		{"flags changed", cur, st(7, 121, 305), true, false},
 		{"UIDVALIDITY changed", cur, st(8, 121, 300), true, false},
 		{"expunged at the end", cur, st(7, 121, 310), true, false},
-		{"no CONDSTORE", cur, st(7, 121, 0), false, true},
+		{"no CONDSTORE: flags are read again", cur, st(7, 121, 0), false, false},
+		{"no CONDSTORE, nothing stored", cursor{UIDValidity: 7, Oldest: 1, Done: true}, st(7, 1, 0), false, true},
 		{"backfill not done", cursor{UIDValidity: 7, Last: 120, Oldest: 50, ModSeq: 300}, st(7, 121, 300), true, false},
 		{"retry pending", cursor{UIDValidity: 7, Last: 120, Oldest: 1, Done: true, ModSeq: 300, Retry: map[imap.UID]int{3: 1}}, st(7, 121, 300), true, false},
 		{"no status", cur, nil, true, false},
@@ -56,8 +58,19 @@ func TestCursorCurrent(t *testing.T) {
 	}
 	// The cursor survives its JSON form, Retry included.
 	cur.Retry = map[imap.UID]int{3: 2}
+	cur.Flags, cur.Unseen = true, uidSet(imap.UIDSetNum(2, 3, 4, 9))
 	var back cursor
-	if err := json.Unmarshal(mustJSON(cur), &back); err != nil || back.Retry[3] != 2 || back.Last != 120 {
+	if err := json.Unmarshal(mustJSON(cur), &back); err != nil || back.Retry[3] != 2 || back.Last != 120 ||
+		!back.Flags || imap.UIDSet(back.Unseen).String() != "2:4,9" {
 		t.Errorf("round trip: %+v, %v (%s)", back, err, mustJSON(cur))
+	}
+	if !bytes.Contains(mustJSON(cur), []byte(`"unseen":"2:4,9"`)) {
+		t.Errorf("unseen UIDs saved as %s, want a sequence set", mustJSON(cur))
+	}
+	for _, bad := range []string{`"0"`, `"1:x"`, `"a"`, `3`} {
+		var s uidSet
+		if err := json.Unmarshal([]byte(bad), &s); err == nil {
+			t.Errorf("UID set %s read without error as %v", bad, imap.UIDSet(s))
+		}
 	}
 }

@@ -183,6 +183,9 @@ func TxnID(m inbox.Message) string {
 // Send delivers an outbound message to m.Party (a Matrix identity) in the
 // direct room shared with them, creating and inviting when there is none.
 // Text is sent as body, and rendered from Markdown into formatted_body.
+// Each attachment is then uploaded to the media repository and sent as an
+// m.image (images) or m.file event of its own (sendAttachment), within
+// inbox.MaxMatrixFile and the channel's MaxAttachment.
 //
 // Send is idempotent: the transaction id is derived from the message
 // (TxnID), so the server returns the first event for a repeat with the same
@@ -201,10 +204,16 @@ func (ch *Channel) Send(ctx context.Context, m inbox.Message) (channels.Receipt,
 	if err != nil {
 		return channels.Receipt{}, err
 	}
+	if err := inbox.CheckAttachments(inbox.ChannelMatrix, m.Attachments); err != nil {
+		return channels.Receipt{}, err
+	}
 	for _, a := range m.Attachments {
 		if a.Size > ch.maxAttachment() {
-			return channels.Receipt{}, inbox.Errorf(inbox.Invalid, "attachment %s is %d bytes; Couture sends at most %d on Matrix", a.Name, a.Size, ch.maxAttachment())
+			return channels.Receipt{}, inbox.Errorf(inbox.Invalid, "attachment %s is %s; Couture sends at most %s on Matrix", a.Name, inbox.SizeText(a.Size), inbox.SizeText(ch.maxAttachment()))
 		}
+	}
+	if len(m.Attachments) > 0 && ch.blobs == nil {
+		return channels.Receipt{}, inbox.Errorf(inbox.Invalid, "account %s has no attachment store: the answer's files cannot be read", ch.account)
 	}
 	roomID, err := ch.directRoom(ctx, m.Party.Address, true)
 	if err != nil {

@@ -40,7 +40,10 @@
 // Send puts m.room.message into the direct room with the customer (creating
 // it with is_direct and an invite when there is none, and recording it in
 // m.direct); Markdown in the answer is rendered into formatted_body. Events
-// are limited to MaxEventBytes (inbox.Invalid beyond). The transaction id
+// are limited to MaxEventBytes (inbox.Invalid beyond). Attachments are
+// uploaded to the media repository (POST /_matrix/media/v3/upload) and
+// follow as m.image or m.file events, one a file, each with its own
+// transaction id. The transaction id
 // comes from the Couture message (TxnID), and the content carries it too, so
 // Delivered can tell after a crash whether the message left, even when the
 // server's transaction cache (per access token in Dendrite) was lost.

@@ -29,6 +29,7 @@ func TestDendrite(t *testing.T) {
 	t.Run("CancelMidSync", func(t *testing.T) { testCancelMidSync(t, srv) })
 	t.Run("Backfill", func(t *testing.T) { testBackfill(t, srv) })
 	t.Run("SendCreatesRoom", func(t *testing.T) { testSendCreatesRoom(t, srv) })
+	t.Run("SendAttachments", func(t *testing.T) { testSendAttachments(t, srv) })
 	t.Run("TokenExpiry", func(t *testing.T) { testTokenExpiry(t, srv) })
 	t.Run("GroupRoom", func(t *testing.T) { testGroupRoom(t, srv) })
 	t.Run("TooLarge", func(t *testing.T) { testTooLarge(t, srv) })

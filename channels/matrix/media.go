@@ -5,6 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
+	_ "image/gif" // sizes of the images sent (m.image info)
+	_ "image/jpeg"
+	_ "image/png"
 	"io"
 	"mime"
 	"net/http"
@@ -113,7 +117,8 @@ func (ch *Channel) sendAttachment(ctx context.Context, roomID, txn string, a inb
 	}
 	rc, err := ch.blobs.Open(a.Blob)
 	if err != nil {
-		return "", fmt.Errorf("open attachment %s: %w", a.Name, err)
+		return "", inbox.Wrap(inbox.Invalid, fmt.Errorf("open attachment %s: %w", a.Blob, err),
+			fmt.Sprintf("the attached file %s is no longer in the store: attach it again", a.Name))
 	}
 	data, err := io.ReadAll(io.LimitReader(rc, ch.maxAttachment()+1))
 	rc.Close()
@@ -129,15 +134,27 @@ func (ch *Channel) sendAttachment(ctx context.Context, roomID, txn string, a inb
 	}
 	q := url.Values{"filename": {a.Name}}
 	if err := ch.c.do(ctx, http.MethodPost, "/_matrix/media/v3/upload", q, upload{data: data, typ: typ}, &up); err != nil {
+		if errCode(err) == "M_TOO_LARGE" || inbox.ErrorCode(err) == inbox.Invalid {
+			return "", inbox.Wrap(inbox.Invalid, err, fmt.Sprintf("the Matrix homeserver refused %s (%s) as too large: send it another way or share a link", a.Name, inbox.SizeText(int64(len(data)))))
+		}
 		return "", fmt.Errorf("upload %s: %w", a.Name, err)
 	}
+	if up.ContentURI == "" {
+		return "", inbox.Errorf(inbox.Unavailable, "the Matrix homeserver accepted %s without a content URI", a.Name)
+	}
 	msgtype := "m.file"
+	info := map[string]any{"mimetype": typ, "size": len(data)}
 	if strings.HasPrefix(typ, "image/") {
 		msgtype = "m.image"
+		// w and h let clients lay the image out before downloading it
+		// (spec: ImageInfo).
+		if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil {
+			info["w"], info["h"] = cfg.Width, cfg.Height
+		}
 	}
 	content := map[string]any{
 		"msgtype": msgtype, "body": a.Name, "filename": a.Name, "url": up.ContentURI,
-		"info":           map[string]any{"mimetype": typ, "size": len(data)},
+		"info":           info,
 		"io.couture.txn": txn,
 	}
 	return ch.sendEvent(ctx, roomID, txn, content)

@@ -55,17 +55,31 @@ func (c *Channel) invoke(ctx context.Context, method string, params any, out any
 	if err != nil {
 		return fmt.Errorf("telegram %s: encode parameters: %w", method, err)
 	}
+	return c.post(ctx, method, request{body: bytes.NewReader(body), length: int64(len(body)), typ: "application/json"}, out, timeout, sending)
+}
+
+// request is the body of a Bot API call: JSON, or multipart/form-data for
+// an upload (https://core.telegram.org/bots/api#sending-files).
+type request struct {
+	body   io.Reader
+	length int64
+	typ    string
+}
+
+// post sends one Bot API request and decodes its answer (see invoke).
+func (c *Channel) post(ctx context.Context, method string, body request, out any, timeout time.Duration, sending bool) error {
 	rctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var wrote atomic.Bool
 	rctx = httptrace.WithClientTrace(rctx, &httptrace.ClientTrace{
 		WroteRequest: func(i httptrace.WroteRequestInfo) { wrote.Store(i.Err == nil) },
 	})
-	req, err := http.NewRequestWithContext(rctx, http.MethodPost, c.base+"/bot"+c.token+"/"+method, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(rctx, http.MethodPost, c.base+"/bot"+c.token+"/"+method, body.body)
 	if err != nil {
 		return fmt.Errorf("telegram %s: %w", method, c.redact(err))
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.ContentLength = body.length
+	req.Header.Set("Content-Type", body.typ)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -102,6 +116,9 @@ func (c *Channel) invoke(ctx context.Context, method string, params any, out any
 		cause := fmt.Errorf("telegram %s: HTTP %d: not a Bot API answer: %w", method, resp.StatusCode, err)
 		if resp.StatusCode == http.StatusUnauthorized {
 			return inbox.Wrap(inbox.Auth, cause, "Telegram refused the bot token (401 Unauthorized): check the token @BotFather gave you")
+		}
+		if resp.StatusCode == http.StatusRequestEntityTooLarge {
+			return inbox.Wrap(inbox.Invalid, cause, "Telegram refused "+method+": "+explainBadRequest("Request Entity Too Large"))
 		}
 		return inbox.Wrap(inbox.Unavailable, cause, fmt.Sprintf("Telegram answered HTTP %d with something that is not a Bot API answer; Couture will try again", resp.StatusCode))
 	}
@@ -177,6 +194,10 @@ func explainBadRequest(desc string) string {
 		return "chat not found (a bot can only write to people who wrote to it first)"
 	case strings.Contains(desc, "message is too long"):
 		return fmt.Sprintf("the message is too long (at most %d characters)", MaxText)
+	case strings.Contains(desc, "caption is too long"):
+		return fmt.Sprintf("the caption is too long (at most %d characters)", MaxCaption)
+	case strings.Contains(desc, "Request Entity Too Large"):
+		return "the file is too large (bots send files of at most 50 MB)"
 	case desc == "":
 		return "400 Bad Request"
 	}

@@ -36,8 +36,13 @@
 // Send calls sendMessage with the customer's user id as chat_id, as plain
 // text (no parse_mode: a Markdown answer is sent as its source text). A
 // text over 4096 UTF-16 code units is refused with inbox.Invalid before any
-// call. Send is not idempotent: the Bot API has no request id, so a send
-// whose answer was lost cannot be checked and must be marked uncertain.
+// call. Attachments follow the text, one message each, uploaded from the
+// blob store as multipart/form-data: JPEG and PNG images sendPhoto takes
+// (at most 10 MB) by sendPhoto, anything else by sendDocument (bots send
+// files of up to 50 MB, inbox.MaxTelegramFile); a single file takes a short
+// text (MaxCaption) as its caption. Send is not idempotent: the Bot API has
+// no request id, so a send whose answer was lost cannot be checked and must
+// be marked uncertain, as is an answer of which a part already arrived.
 //
 // # What the Bot API does not allow
 //

@@ -29,6 +29,12 @@ const (
 	MaxText = 4096
 	// MaxDownload is the largest file a bot may download (getFile).
 	MaxDownload = 20 << 20
+	// MaxCaption is the longest caption of a photo or a document, in
+	// UTF-16 code units ("0-1024 characters after entities parsing").
+	MaxCaption = 1024
+	// MaxPhoto is the largest image sendPhoto takes; a larger one goes as
+	// a document (sendDocument takes up to inbox.MaxTelegramFile).
+	MaxPhoto = 10 << 20
 	// CursorKey names the account's cursor: the next getUpdates offset, in
 	// decimal.
 	CursorKey = "updates"
@@ -44,6 +50,9 @@ type Options struct {
 	RequestTimeout time.Duration
 	// DownloadTimeout bounds one file download (2 min).
 	DownloadTimeout time.Duration
+	// UploadTimeout bounds one file upload (5 min: 50 MB at about 1.4
+	// Mbit/s).
+	UploadTimeout time.Duration
 	// HTTPClient makes the requests (a client without timeout of its own:
 	// every request carries a context deadline).
 	HTTPClient *http.Client
@@ -112,6 +121,9 @@ func NewWithOptions(a channels.Account, token string, deps channels.Deps, opts *
 	}
 	if c.opts.DownloadTimeout <= 0 {
 		c.opts.DownloadTimeout = 2 * time.Minute
+	}
+	if c.opts.UploadTimeout <= 0 {
+		c.opts.UploadTimeout = 5 * time.Minute
 	}
 	if c.opts.HTTPClient != nil {
 		c.http = c.opts.HTTPClient
@@ -377,12 +389,19 @@ func (l *limited) Read(p []byte) (int, error) {
 }
 
 // Send posts m.Text to the customer's private chat (chat_id = their user
-// id, from m.Party or m.To). It returns the receipt with ExternalID
-// "<chat_id>/<message_id>" and State sent. A text over MaxText, an empty
-// text or a party that is not a Telegram user is inbox.Invalid, checked
-// before any request. Send is not idempotent (see the package doc): when
-// the request left but no answer came back (a dropped connection, a
-// timeout, a 5xx), the error is *channels.Uncertain.
+// id, from m.Party or m.To), then each of m.Attachments as a file of its own
+// (sendFile: sendPhoto or sendDocument, uploaded as multipart/form-data).
+// A single file with a text that fits a caption (MaxCaption) goes as one
+// message, the text as its caption. It returns the receipt of the first
+// message, ExternalID "<chat_id>/<message_id>", State sent.
+//
+// Checked before any request, as inbox.Invalid: a text over MaxText, an
+// answer with neither text nor file, a party that is not a Telegram user,
+// files over inbox.MaxTelegramFile or missing from the blob store. Send is
+// not idempotent (see the package doc): when the request left but no
+// answer came back (a dropped connection, a timeout, a 5xx), the error is
+// *channels.Uncertain; so is any failure once a first part of the answer
+// has arrived, since sending it again would repeat that part.
 func (c *Channel) Send(ctx context.Context, m inbox.Message) (channels.Receipt, error) {
 	to := m.To
 	if m.Party.Kind == inbox.KindTelegram {
@@ -394,33 +413,78 @@ func (c *Channel) Send(ctx context.Context, m inbox.Message) (channels.Receipt, 
 	if err != nil || chatID <= 0 {
 		return channels.Receipt{}, inbox.Errorf(inbox.Invalid, "%q is not a Telegram user id", to)
 	}
-	if strings.TrimSpace(m.Text) == "" {
-		return channels.Receipt{}, inbox.Errorf(inbox.Invalid, "the answer is empty")
+	text := m.Text
+	if strings.TrimSpace(text) == "" {
+		if len(m.Attachments) == 0 {
+			return channels.Receipt{}, inbox.Errorf(inbox.Invalid, "the answer is empty")
+		}
+		text = ""
 	}
-	if n := TextLength(m.Text); n > MaxText {
+	if n := TextLength(text); n > MaxText {
 		return channels.Receipt{}, inbox.Errorf(inbox.Invalid,
 			"the answer has %d characters; Telegram allows %d in one message: shorten it or split it", n, MaxText)
 	}
-	var sent struct {
-		MessageID int64 `json:"message_id"`
-		Date      int64 `json:"date"`
-		Chat      chat  `json:"chat"`
-	}
-	if err := c.invoke(ctx, "sendMessage", map[string]any{"chat_id": chatID, "text": m.Text}, &sent, c.opts.RequestTimeout, true); err != nil {
+	if err := inbox.CheckAttachments(inbox.ChannelTelegram, m.Attachments); err != nil {
 		return channels.Receipt{}, err
 	}
-	if sent.Chat.ID == 0 {
-		sent.Chat.ID = chatID
+	if len(m.Attachments) > 0 && c.deps.Blobs == nil {
+		return channels.Receipt{}, inbox.Errorf(inbox.Invalid, "account %s has no attachment store: the answer's files cannot be read", c.account.Name)
+	}
+	caption := ""
+	if len(m.Attachments) == 1 && text != "" && TextLength(text) <= MaxCaption {
+		caption, text = text, ""
+	}
+	var (
+		first botMessage
+		done  int // parts that arrived
+		parts = len(m.Attachments)
+	)
+	if text != "" {
+		parts++
+	}
+	partial := func(err error) error {
+		if done == 0 {
+			return err
+		}
+		return &channels.Uncertain{Err: inbox.Wrap(inbox.ErrorCode(err), err, fmt.Sprintf(
+			"%d of the %d parts of the answer reached Telegram, then: %s", done, parts, inbox.Explain(err)))}
+	}
+	if text != "" {
+		if err := c.invoke(ctx, "sendMessage", map[string]any{"chat_id": chatID, "text": text}, &first, c.opts.RequestTimeout, true); err != nil {
+			return channels.Receipt{}, err
+		}
+		done++
+	}
+	for _, a := range m.Attachments {
+		sent, err := c.sendFile(ctx, chatID, a, caption)
+		if err != nil {
+			return channels.Receipt{}, partial(err)
+		}
+		if done == 0 {
+			first = sent
+		}
+		done++
+	}
+	if first.Chat.ID == 0 {
+		first.Chat.ID = chatID
 	}
 	r := channels.Receipt{
-		ExternalID: strconv.FormatInt(sent.Chat.ID, 10) + "/" + strconv.FormatInt(sent.MessageID, 10),
+		ExternalID: strconv.FormatInt(first.Chat.ID, 10) + "/" + strconv.FormatInt(first.MessageID, 10),
 		State:      inbox.StateSent,
 		SentAt:     time.Now().UTC(),
 	}
-	if sent.Date > 0 {
-		r.SentAt = time.Unix(sent.Date, 0).UTC()
+	if first.Date > 0 {
+		r.SentAt = time.Unix(first.Date, 0).UTC()
 	}
 	return r, nil
+}
+
+// botMessage is what Telegram answers a send with (Bot API "Message"; the
+// fields Couture reads).
+type botMessage struct {
+	MessageID int64 `json:"message_id"`
+	Date      int64 `json:"date"`
+	Chat      chat  `json:"chat"`
 }
 
 // TextLength counts text the way Telegram limits it: in UTF-16 code units.

@@ -52,6 +52,10 @@
 //
 //   - No push without a public URL: new messages arrive with the polling
 //     interval's delay (Options.PollInterval, 10 s by default).
+//   - No files from Couture: Twilio takes media only as a MediaUrl it
+//     fetches itself, and a desktop app has no public URL to offer. An
+//     answer with attachments is refused (inbox.TwilioAttachmentRefusal);
+//     the Desk refuses it before queueing, the composer before sending.
 //   - SMS carries no sender name: a new customer is named by their number.
 //     WhatsApp profile names are only in webhook requests, not in the REST
 //     Message resource.

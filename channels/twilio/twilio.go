@@ -554,7 +554,14 @@ func BodyLength(body string) int { return len(utf16.Encode([]rune(body))) }
 // Send is not idempotent (see the package doc): when the create left but
 // no answer came back (a dropped connection, a timeout, a 5xx), the error
 // is *channels.Uncertain.
+//
+// An answer with attachments is refused (inbox.Invalid,
+// inbox.TwilioAttachmentRefusal): Twilio takes media only as a MediaUrl it
+// downloads itself, and a desktop app has no public URL to give it.
 func (c *Channel) Send(ctx context.Context, m inbox.Message) (channels.Receipt, error) {
+	if len(m.Attachments) > 0 {
+		return channels.Receipt{}, inbox.Errorf(inbox.Invalid, "%s", inbox.TwilioAttachmentRefusal)
+	}
 	to := m.To
 	if m.Party.Kind == inbox.KindPhone {
 		to = m.Party.Address

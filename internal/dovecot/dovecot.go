@@ -60,7 +60,18 @@ type Options struct {
 	// token (POST token=…); the answer's "username" is the user and
 	// "active" must be true.
 	OAuth2URL string
+	// NoCondStore leaves CONDSTORE and QRESYNC (RFC 7162) out of the
+	// capabilities announced after login (imap_capability), as older or
+	// simpler servers do, so clients must find flag changes without them.
+	NoCondStore bool
 }
+
+// capsWithoutCondStore is Dovecot 2.3's post-login CAPABILITY without
+// CONDSTORE and QRESYNC.
+const capsWithoutCondStore = "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT SORT=DISPLAY THREAD=REFERENCES " +
+	"THREAD=REFS THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE UNSELECT CHILDREN NAMESPACE UIDPLUS " +
+	"LIST-EXTENDED I18NLEVEL=1 ESEARCH ESORT SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE " +
+	"SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW STATUS=SIZE SAVEDATE LITERAL+ NOTIFY SPECIAL-USE"
 
 // DefaultPassword is the password of a default user.
 func DefaultPassword(user string) string { return user + "-secret" }
@@ -196,11 +207,16 @@ func start(tb testing.TB, bin string, o *Options) (*Server, error) {
 		}
 	}
 	var conf bytes.Buffer
+	capability := ""
+	if o.NoCondStore {
+		capability = capsWithoutCondStore
+	}
 	err = confTemplate.Execute(&conf, map[string]any{
 		"Version": s.Version, "Dir": s.Dir, "Instance": filepath.Base(s.Dir),
 		"User": runAs.Username, "Group": runAs.group, "UID": s.uid, "GID": s.gid,
 		"IMAPPort": ports[0], "IMAPSPort": ports[1], "Folders": folders,
-		"OAuth2": o.OAuth2URL != "",
+		"OAuth2":     o.OAuth2URL != "",
+		"Capability": capability,
 	})
 	if err != nil {
 		return nil, err

@@ -2,7 +2,8 @@
 // (https://core.telegram.org/bots/api) for tests: an httptest server that
 // holds a bot's pending updates, private chats and files, and answers the
 // methods a customer-service inbox uses (getMe, deleteWebhook, setWebhook,
-// getWebhookInfo, getUpdates, sendMessage, getFile and file downloads) with
+// getWebhookInfo, getUpdates, sendMessage, sendDocument and sendPhoto with
+// multipart/form-data uploads, getFile and file downloads) with
 // the documented JSON shapes, including the error answers:
 //
 //   - {"ok":false,"error_code":401,"description":"Unauthorized"} for a wrong token;
@@ -25,13 +26,18 @@
 package telegram
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	_ "image/jpeg" // sendPhoto takes JPEG and PNG
+	_ "image/png"
 	"io"
 	"mime"
 	"net/http"
 	"net/http/httptest"
+	"path"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,8 +49,14 @@ import (
 const (
 	// MaxText is the longest message text, in UTF-16 code units.
 	MaxText = 4096
+	// MaxCaption is the longest caption of a file, in UTF-16 code units.
+	MaxCaption = 1024
 	// MaxDownload is the largest file a bot may download with getFile.
 	MaxDownload = 20 << 20
+	// MaxUpload is the largest file a bot may send (multipart/form-data).
+	MaxUpload = 50 << 20
+	// MaxPhoto is the largest photo sendPhoto takes.
+	MaxPhoto = 10 << 20
 )
 
 // ConflictDescription is Telegram's description of a long poll ended by
@@ -58,12 +70,20 @@ type Call struct {
 	At     time.Time
 }
 
-// Sent is a message the client sent with sendMessage.
+// Sent is a message the client sent with sendMessage, sendDocument or
+// sendPhoto.
 type Sent struct {
+	Method    string // "sendMessage", "sendDocument", "sendPhoto"
 	ChatID    int64
 	Text      string
 	ParseMode string
-	Message   Message
+	// Caption, FileName, MimeType and Data describe an uploaded file, as
+	// the multipart/form-data request carried it.
+	Caption  string
+	FileName string
+	MimeType string
+	Data     []byte
+	Message  Message
 }
 
 type failure struct {
@@ -456,7 +476,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "Bad Request: unsupported HTTP method", 0)
 		return
 	}
+	if r.ContentLength > MaxUpload+1<<20 { // the upload limit, with room for the other fields
+		writeError(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large", 0)
+		return
+	}
 	params, err := readParams(r)
+	if r.MultipartForm != nil {
+		defer r.MultipartForm.RemoveAll()
+	}
 	if err != nil {
 		s.violation("%s: %v", method, err)
 		writeError(w, http.StatusBadRequest, "Bad Request: "+err.Error(), 0)
@@ -533,6 +560,10 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, lower string, 
 		s.getUpdates(w, r, params)
 	case "sendmessage":
 		s.sendMessage(w, params)
+	case "senddocument":
+		s.sendFile(w, r, "sendDocument", "document", params)
+	case "sendphoto":
+		s.sendFile(w, r, "sendPhoto", "photo", params)
 	case "getfile":
 		s.getFile(w, params)
 	default:
@@ -720,8 +751,144 @@ func (s *Server) sendMessage(w http.ResponseWriter, p map[string]string) {
 	s.nextMsg[chatID]++
 	bot := s.bot
 	m := Message{MessageID: s.nextMsg[chatID], From: &bot, Date: s.now().Unix(), Chat: chat, Text: text}
-	s.sent = append(s.sent, Sent{ChatID: chatID, Text: text, ParseMode: mode, Message: m})
+	s.sent = append(s.sent, Sent{Method: "sendMessage", ChatID: chatID, Text: text, ParseMode: mode, Message: m})
 	writeResult(w, m)
+}
+
+// sendFile implements sendDocument and sendPhoto
+// (https://core.telegram.org/bots/api#senddocument, #sendphoto) for a file
+// uploaded as multipart/form-data, in the field named after the method's
+// parameter ("document", "photo") or in another field the parameter names
+// as "attach://<field>"; a file_id of a file the fake holds is sent again.
+// Answers follow the Bot API: 413 Request Entity Too Large past MaxUpload;
+// for sendPhoto, PHOTO_SAVE_FILE_INVALID past MaxPhoto,
+// IMAGE_PROCESS_FAILED for what is not a JPEG or PNG and
+// PHOTO_INVALID_DIMENSIONS past 10,000 pixels of width plus height or a
+// ratio over 20. The sent message carries a Document, or a Photo in three
+// sizes, whose file_id getFile serves.
+func (s *Server) sendFile(w http.ResponseWriter, r *http.Request, method, param string, p map[string]string) {
+	raw, ok := p["chat_id"]
+	if !ok || raw == "" {
+		s.violation("%s without chat_id", method)
+		writeError(w, http.StatusBadRequest, "Bad Request: chat_id is empty", 0)
+		return
+	}
+	caption := p["caption"]
+	if len(utf16.Encode([]rune(caption))) > MaxCaption {
+		writeError(w, http.StatusBadRequest, "Bad Request: message caption is too long", 0)
+		return
+	}
+	data, name, typ, err := s.uploaded(r, param, p)
+	if err != nil {
+		s.violation("%s: %v", method, err)
+		writeError(w, http.StatusBadRequest, "Bad Request: "+err.Error(), 0)
+		return
+	}
+	if len(data) > MaxUpload {
+		writeError(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large", 0)
+		return
+	}
+	chatID, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "Bad Request: chat not found", 0)
+		return
+	}
+	s.mu.Lock()
+	chat, known := s.chats[chatID]
+	blocked := s.blocked[chatID]
+	s.mu.Unlock()
+	switch {
+	case !known:
+		writeError(w, http.StatusBadRequest, "Bad Request: chat not found", 0)
+		return
+	case blocked:
+		writeError(w, http.StatusForbidden, "Forbidden: bot was blocked by the user", 0)
+		return
+	}
+	var photo []PhotoSize
+	var doc *Document
+	if param == "photo" {
+		if len(data) > MaxPhoto {
+			writeError(w, http.StatusBadRequest, "Bad Request: PHOTO_SAVE_FILE_INVALID", 0)
+			return
+		}
+		cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+		if err != nil || (format != "jpeg" && format != "png") {
+			writeError(w, http.StatusBadRequest, "Bad Request: IMAGE_PROCESS_FAILED", 0)
+			return
+		}
+		if cfg.Width+cfg.Height > 10000 || max(cfg.Width, cfg.Height) > 20*min(cfg.Width, cfg.Height) {
+			writeError(w, http.StatusBadRequest, "Bad Request: PHOTO_INVALID_DIMENSIONS", 0)
+			return
+		}
+		// Telegram re-encodes photos as JPEG in several sizes; the fake
+		// keeps the bytes as they came in the largest.
+		for i, side := range []int{90, 320, max(cfg.Width, cfg.Height)} {
+			part := data
+			if i < 2 {
+				part = data[:min(len(data), side)]
+			}
+			f := s.AddFile(part, "photos", "jpg")
+			photo = append(photo, PhotoSize{FileID: f.FileID, FileUniqueID: f.FileUniqueID,
+				Width: min(side, cfg.Width), Height: min(side, cfg.Height), FileSize: f.FileSize})
+		}
+	} else {
+		ext := "bin"
+		if i := strings.LastIndexByte(name, '.'); i >= 0 && i < len(name)-1 {
+			ext = name[i+1:]
+		}
+		f := s.AddFile(data, "documents", ext)
+		doc = &Document{FileID: f.FileID, FileUniqueID: f.FileUniqueID, FileName: name, MimeType: typ, FileSize: f.FileSize}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextMsg[chatID]++
+	bot := s.bot
+	m := Message{MessageID: s.nextMsg[chatID], From: &bot, Date: s.now().Unix(), Chat: chat, Caption: caption, Photo: photo, Document: doc}
+	s.sent = append(s.sent, Sent{Method: method, ChatID: chatID, Caption: caption, FileName: name, MimeType: typ,
+		Data: append([]byte(nil), data...), Message: m})
+	writeResult(w, m)
+}
+
+// uploaded returns the file a send method carries in parameter param: a
+// multipart/form-data file in the field param or in the field param names
+// with "attach://", or a file_id the fake holds.
+func (s *Server) uploaded(r *http.Request, param string, p map[string]string) (data []byte, name, typ string, err error) {
+	field := param
+	if v, ok := p[param]; ok {
+		if ref, ok := strings.CutPrefix(v, "attach://"); ok {
+			field = ref
+		} else {
+			s.mu.Lock()
+			f := s.files[v]
+			s.mu.Unlock()
+			if f == nil || f.data == nil {
+				return nil, "", "", fmt.Errorf("wrong file identifier/HTTP URL specified")
+			}
+			return f.data, "", "", nil
+		}
+	}
+	if r.MultipartForm == nil || len(r.MultipartForm.File[field]) == 0 {
+		return nil, "", "", fmt.Errorf("there is no %s in the request", param)
+	}
+	fh := r.MultipartForm.File[field][0]
+	f, err := fh.Open()
+	if err != nil {
+		return nil, "", "", err
+	}
+	defer f.Close()
+	data, err = io.ReadAll(f)
+	if err != nil {
+		return nil, "", "", err
+	}
+	typ = fh.Header.Get("Content-Type")
+	if typ == "application/octet-stream" || typ == "" {
+		typ = mime.TypeByExtension(path.Ext(fh.Filename))
+		if i := strings.IndexByte(typ, ';'); i >= 0 {
+			typ = typ[:i]
+		}
+	}
+	return data, fh.Filename, typ, nil
 }
 
 // getFile implements https://core.telegram.org/bots/api#getfile.
@@ -820,7 +987,7 @@ func readParams(r *http.Request) (map[string]string, error) {
 		}
 	case "multipart/form-data":
 		if err := r.ParseMultipartForm(1 << 20); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("can't parse multipart/form-data: %v", err)
 		}
 		for k, v := range r.MultipartForm.Value {
 			out[k] = v[0]
