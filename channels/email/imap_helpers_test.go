@@ -169,6 +169,28 @@ func newChannel(t testing.TB, k *deskSink, a channels.Account, password string) 
 	return c
 }
 
+// alice returns a sink over a fresh store and the channel of alice's
+// account on srv: the start of most tests.
+func alice(t testing.TB, srv *dovecot.Server) (*deskSink, *Channel) {
+	t.Helper()
+	k := newDeskSink(t, "alice")
+	return k, newChannel(t, k, account(srv, "alice"), srv.Password("alice"))
+}
+
+// syncInBackground runs c's continuous Sync into k until the test ends; a
+// sync that ends with an error other than the cancel fails the test.
+func syncInBackground(t testing.TB, c *Channel, k *deskSink) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Sync(ctx, k, false) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil && err != context.Canceled {
+			t.Errorf("sync ended with %v", err)
+		}
+	})
+}
+
 // syncOnce runs Sync with once set and fails the test on error.
 func syncOnce(t testing.TB, c *Channel, k *deskSink) {
 	t.Helper()
