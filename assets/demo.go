@@ -403,7 +403,7 @@ func planStory(s *Story, now time.Time, phones inbox.PhoneNormalizer) (*storyPla
 	fail := func(format string, args ...any) error {
 		return inbox.Errorf(inbox.Invalid, "demo story %q: %s", s.ID, fmt.Sprintf(format, args...))
 	}
-	if !validSlug(s.ID) {
+	if !inbox.IsSlug(s.ID) {
 		return nil, fail("the id must be lower-case letters, digits and dashes")
 	}
 	if strings.TrimSpace(s.Customer) == "" {
@@ -647,18 +647,6 @@ func (st *Step) shape(first, other bool) string {
 		return "who did it (by) is missing"
 	}
 	return ""
-}
-
-func validSlug(s string) bool {
-	if s == "" || s[0] == '-' || s[len(s)-1] == '-' {
-		return false
-	}
-	for _, r := range s {
-		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' {
-			return false
-		}
-	}
-	return true
 }
 
 // offsetUnits are the units of an offset, largest first.

@@ -102,11 +102,7 @@ func TestEngineBacksOffWithJitterAndHonoursRetryAfter(t *testing.T) {
 	var ri int
 	e := w.engine(&EngineOptions{Rand: func() float64 { r := rnd[ri%len(rnd)]; ri++; return r }})
 	st := watch(w)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	if err := e.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	w.start(e)
 	defer e.Stop()
 
 	want := []struct{ lo, hi time.Duration }{
@@ -153,11 +149,7 @@ func TestEngineAuthErrorStopsUntilRestart(t *testing.T) {
 	w.chans["shop"] = ch
 	e := w.engine(nil)
 	st := watch(w)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	if err := e.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	ctx := w.start(e)
 	st.until(t, "shop", "auth-failed: the IMAP server refused")
 	e.Stop()
 	if n := ch.syncCount(); n != 1 {
@@ -318,11 +310,7 @@ func TestEngineStatusEvents(t *testing.T) {
 	w.chans["shop"] = ch
 	e := w.engine(nil)
 	st := watch(w)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	if err := e.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	w.start(e)
 	defer e.Stop()
 	st.until(t, "shop", "syncing INBOX 3200/12000")
 	if s := e.Statuses()[0]; s.State != StateSyncing || s.Progress.Done != 3200 {
@@ -414,11 +402,7 @@ func TestEngineRetriesAnUnavailableKeyring(t *testing.T) {
 		}
 		return "s3cret-" + a, nil
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	if err := e.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	w.start(e)
 	defer e.Stop()
 	if d := w.clock.nextWait(t); d != 750*time.Millisecond {
 		t.Errorf("wait %v after a locked keyring, want the first backoff", d)

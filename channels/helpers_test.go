@@ -223,6 +223,18 @@ func (w *world) engine(opts *EngineOptions) *Engine {
 	return NewEngine(w.desk, &o)
 }
 
+// start starts e on a context cancelled when the test ends, and returns
+// that context.
+func (w *world) start(e *Engine) context.Context {
+	w.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	w.t.Cleanup(cancel)
+	if err := e.Start(ctx); err != nil {
+		w.t.Fatal(err)
+	}
+	return ctx
+}
+
 func (w *world) outbox(src ChannelSource) *Outbox {
 	return NewOutbox(w.desk, &OutboxOptions{Channels: src, Clock: w.clock, Rand: func() float64 { return 0.5 },
 		Logger: slog.New(slog.DiscardHandler)})

@@ -46,7 +46,7 @@ func (a *Answer) Check() error {
 	a.Title = strings.TrimSpace(a.Title)
 	a.Body = strings.TrimSpace(strings.ReplaceAll(a.Body, "\r\n", "\n"))
 	a.Lang = strings.TrimSpace(strings.ToLower(a.Lang))
-	if !validSlug(a.ID) {
+	if !IsSlug(a.ID) {
 		return Errorf(Invalid, "answer id %q must be lower-case letters, digits and dashes", a.ID)
 	}
 	if a.Title == "" {
@@ -98,7 +98,10 @@ func placeholdersIn(s string) []string {
 	}
 }
 
-func validSlug(s string) bool {
+// IsSlug reports whether s is a slug, as answer ids and the demo's story
+// ids are: lower-case ASCII letters, digits and dashes, neither starting
+// nor ending with a dash.
+func IsSlug(s string) bool {
 	if s == "" || s[0] == '-' || s[len(s)-1] == '-' {
 		return false
 	}

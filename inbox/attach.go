@@ -167,7 +167,7 @@ func AttachmentName(path string) string {
 }
 
 // ErrTooLarge is returned (wrapped in an Invalid error) by PutAttachment
-// for a file over MaxAttachment.
+// for a file over MaxAttachment, and by a Capped reader past its cap.
 var ErrTooLarge = errors.New("file larger than the attachment limit")
 
 // PutAttachment stores the file read from r in blobs and returns it as an
@@ -185,9 +185,9 @@ func PutAttachment(blobs Blobs, name string, r io.Reader) (Attachment, error) {
 		return Attachment{}, Wrap(Unavailable, err, "cannot read "+name)
 	}
 	head = head[:n]
-	lr := &capped{r: io.MultiReader(bytes.NewReader(head), r), left: MaxAttachment}
+	lr := &Capped{R: io.MultiReader(bytes.NewReader(head), r), Left: MaxAttachment}
 	key, size, err := blobs.Put(lr)
-	if lr.over {
+	if lr.Over {
 		return Attachment{}, Wrap(Invalid, ErrTooLarge,
 			fmt.Sprintf("%s is larger than %s, the most Couture sends on any channel: share a link instead", name, SizeText(MaxAttachment)))
 	}
@@ -197,27 +197,31 @@ func PutAttachment(blobs Blobs, name string, r io.Reader) (Attachment, error) {
 	return Attachment{Name: name, Type: guessType(name, head), Size: size, Blob: key}, nil
 }
 
-// capped reads at most left bytes and fails past them.
-type capped struct {
-	r    io.Reader
-	left int64
-	over bool
+// Capped is an io.Reader that reads at most Left bytes of R. Past them it
+// fails with ErrTooLarge and sets Over when R has more, so that a blob
+// store fed through it gives up on a file too large before storing it
+// whole (Blobs.Put then fails; Over tells why).
+type Capped struct {
+	R    io.Reader
+	Left int64
+	Over bool
 }
 
-func (c *capped) Read(p []byte) (int, error) {
-	if c.left <= 0 {
+// Read implements io.Reader.
+func (c *Capped) Read(p []byte) (int, error) {
+	if c.Left <= 0 {
 		var one [1]byte
-		if k, _ := io.ReadFull(c.r, one[:]); k > 0 {
-			c.over = true
+		if k, _ := io.ReadFull(c.R, one[:]); k > 0 {
+			c.Over = true
 			return 0, ErrTooLarge
 		}
 		return 0, io.EOF
 	}
-	if int64(len(p)) > c.left {
-		p = p[:c.left]
+	if int64(len(p)) > c.Left {
+		p = p[:c.Left]
 	}
-	k, err := c.r.Read(p)
-	c.left -= int64(k)
+	k, err := c.R.Read(p)
+	c.Left -= int64(k)
 	return k, err
 }
 

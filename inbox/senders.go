@@ -112,18 +112,12 @@ func (d *Desk) SenderRules() (SenderRules, error) {
 // Other to their customer (created when needed), or from the customer into
 // Other (a customer left with nothing is removed).
 func (d *Desk) TeachSender(raw string, customer bool) (string, error) {
-	key, err := NormalizeSender(raw, d.phones)
-	if err != nil {
-		return "", err
-	}
 	d.rules.Lock()
 	defer d.rules.Unlock()
-	r, err := d.SenderRules()
+	key, r, _, err := d.dropSenderRule(raw)
 	if err != nil {
 		return "", err
 	}
-	r.Customers = slices.DeleteFunc(r.Customers, func(s string) bool { return s == key })
-	r.Others = slices.DeleteFunc(r.Others, func(s string) bool { return s == key })
 	want := SenderOther
 	if customer {
 		r.Customers = append(r.Customers, key)
@@ -146,23 +140,32 @@ func (d *Desk) TeachSender(raw string, customer bool) (string, error) {
 
 // ForgetSender removes the rule for a sender.
 func (d *Desk) ForgetSender(raw string) (string, error) {
-	key, err := NormalizeSender(raw, d.phones)
+	d.rules.Lock()
+	defer d.rules.Unlock()
+	key, r, had, err := d.dropSenderRule(raw)
 	if err != nil {
 		return "", err
 	}
-	d.rules.Lock()
-	defer d.rules.Unlock()
-	r, err := d.SenderRules()
-	if err != nil {
-		return "", err
+	if !had {
+		return key, Errorf(NotFound, "no sender rule for %s", key)
+	}
+	return key, d.saveSenderRules(r)
+}
+
+// dropSenderRule normalizes raw to its rule entry and returns it with the
+// saved rules, the entry dropped from both lists, and whether it was in
+// one. The caller holds d.rules.
+func (d *Desk) dropSenderRule(raw string) (key string, r SenderRules, had bool, err error) {
+	if key, err = NormalizeSender(raw, d.phones); err != nil {
+		return "", SenderRules{}, false, err
+	}
+	if r, err = d.SenderRules(); err != nil {
+		return "", SenderRules{}, false, err
 	}
 	n := len(r.Customers) + len(r.Others)
 	r.Customers = slices.DeleteFunc(r.Customers, func(s string) bool { return s == key })
 	r.Others = slices.DeleteFunc(r.Others, func(s string) bool { return s == key })
-	if len(r.Customers)+len(r.Others) == n {
-		return key, Errorf(NotFound, "no sender rule for %s", key)
-	}
-	return key, d.saveSenderRules(r)
+	return key, r, len(r.Customers)+len(r.Others) != n, nil
 }
 
 func (d *Desk) saveSenderRules(r SenderRules) error {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"iter"
 	"mime"
 	"strings"
 	"testing"
@@ -46,6 +47,25 @@ func withFiles(t *testing.T, m inbox.Message, blobs inbox.Blobs, files map[strin
 	return m
 }
 
+// parts yields the parts next reads (a NextPart method) until io.EOF; any
+// other error fails the test.
+func parts[P any](t *testing.T, next func() (P, error)) iter.Seq[P] {
+	return func(yield func(P) bool) {
+		for {
+			p, err := next()
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !yield(p) {
+				return
+			}
+		}
+	}
+}
+
 // shape renders a MIME tree as "multipart/mixed[multipart/alternative[…],…]".
 func shape(t *testing.T, e *message.Entity) string {
 	t.Helper()
@@ -55,18 +75,11 @@ func shape(t *testing.T, e *message.Entity) string {
 		io.Copy(io.Discard, e.Body)
 		return ct
 	}
-	var parts []string
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		parts = append(parts, shape(t, p))
+	var kids []string
+	for p := range parts(t, mr.NextPart) {
+		kids = append(kids, shape(t, p))
 	}
-	return ct + "[" + strings.Join(parts, ",") + "]"
+	return ct + "[" + strings.Join(kids, ",") + "]"
 }
 
 func TestComposeWithAttachments(t *testing.T) {
@@ -112,14 +125,7 @@ func TestComposeWithAttachments(t *testing.T) {
 	}
 	got := map[string][]byte{}
 	var text string
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	for p := range parts(t, mr.NextPart) {
 		body, _ := io.ReadAll(p.Body)
 		switch h := p.Header.(type) {
 		case *mail.AttachmentHeader:

@@ -191,6 +191,17 @@ func syncInBackground(t testing.TB, c *Channel, k *deskSink) {
 	})
 }
 
+// resyncIsQuiet syncs c again and fails the test if that sync committed
+// anything or reported a flag change: nothing changed since the last one.
+func resyncIsQuiet(t testing.TB, c *Channel, k *deskSink) {
+	t.Helper()
+	k.reset()
+	syncOnce(t, c, k)
+	if _, _, commits := k.totals(); commits != 0 || len(k.seen) != 0 {
+		t.Errorf("second resync: %d commits, seen changes %v", commits, k.seen)
+	}
+}
+
 // syncOnce runs Sync with once set and fails the test on error.
 func syncOnce(t testing.TB, c *Channel, k *deskSink) {
 	t.Helper()

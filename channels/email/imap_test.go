@@ -45,8 +45,7 @@ func TestFirstSync(t *testing.T) {
 	for _, f := range []string{"Junk", "Trash", "Drafts"} {
 		srv.Seed("alice", f, 3)
 	}
-	k := newDeskSink(t, "alice")
-	c := newChannel(t, k, account(srv, "alice"), srv.Password("alice"))
+	k, c := alice(t, srv)
 	c.batchCount = 50
 	syncOnce(t, c, k)
 
@@ -113,8 +112,7 @@ func TestResyncWithoutChangeCostsOneRoundTrip(t *testing.T) {
 	srv.Seed("alice", "INBOX", 30)
 	srv.Seed("alice", "Sent", 5)
 	srv.Seed("alice", "Archive", 5)
-	k := newDeskSink(t, "alice")
-	c := newChannel(t, k, account(srv, "alice"), srv.Password("alice"))
+	k, c := alice(t, srv)
 	log := watchCommands(c)
 	syncOnce(t, c, k)
 	k.reset()
@@ -137,18 +135,9 @@ func TestNewMailWhileIdleArrivesWithinTwoSeconds(t *testing.T) {
 	t.Parallel()
 	srv := dovecot.Start(t, nil)
 	srv.Seed("alice", "INBOX", 10)
-	k := newDeskSink(t, "alice")
-	c := newChannel(t, k, account(srv, "alice"), srv.Password("alice"))
+	k, c := alice(t, srv)
 	log := watchCommands(c)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Sync(ctx, k, false) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil && err != context.Canceled {
-			t.Errorf("sync ended with %v", err)
-		}
-	})
+	syncInBackground(t, c, k)
 	waitCommand(t, log, "IDLE", 30*time.Second)
 	k.reset()
 
@@ -201,8 +190,7 @@ func TestFlagChangesFollowTheServer(t *testing.T) {
 	t.Parallel()
 	srv := dovecot.Start(t, nil)
 	ids := srv.Seed("alice", "INBOX", 6) // 0 and 3 are seen
-	k := newDeskSink(t, "alice")
-	c := newChannel(t, k, account(srv, "alice"), srv.Password("alice"))
+	k, c := alice(t, srv)
 	syncOnce(t, c, k)
 	if k.byMessageID()[ids[1]].Seen || !k.byMessageID()[ids[0]].Seen {
 		t.Fatal("seed flags not as expected")
@@ -232,19 +220,14 @@ func TestFlagChangesFollowTheServer(t *testing.T) {
 		t.Errorf("a flag change added %d messages", added)
 	}
 	// And nothing more to do afterwards.
-	k.reset()
-	syncOnce(t, c, k)
-	if _, _, commits := k.totals(); commits != 0 || len(k.seen) != 0 {
-		t.Errorf("second resync: %d commits, seen changes %v", commits, k.seen)
-	}
+	resyncIsQuiet(t, c, k)
 }
 
 func TestExpungedAndMovedMessagesMakeNoDuplicates(t *testing.T) {
 	t.Parallel()
 	srv := dovecot.Start(t, nil)
 	ids := srv.Seed("alice", "INBOX", 10)
-	k := newDeskSink(t, "alice")
-	c := newChannel(t, k, account(srv, "alice"), srv.Password("alice"))
+	k, c := alice(t, srv)
 	syncOnce(t, c, k)
 	before := len(k.messages())
 
@@ -288,8 +271,7 @@ func TestUIDValidityChangeRefetchesWithoutDuplicates(t *testing.T) {
 	t.Parallel()
 	srv := dovecot.Start(t, nil)
 	srv.Seed("alice", "INBOX", 25)
-	k := newDeskSink(t, "alice")
-	c := newChannel(t, k, account(srv, "alice"), srv.Password("alice"))
+	k, c := alice(t, srv)
 	syncOnce(t, c, k)
 	old := k.cursor(t, "INBOX")
 
@@ -335,8 +317,7 @@ func TestBigAttachmentDoesNotStopOtherMail(t *testing.T) {
 	after := srv.Seed("alice", "INBOX", 5)
 
 	t.Run("fetched whole", func(t *testing.T) {
-		k := newDeskSink(t, "alice")
-		c := newChannel(t, k, account(srv, "alice"), srv.Password("alice"))
+		k, c := alice(t, srv)
 		c.batchBytes = 8 << 20
 		syncOnce(t, c, k)
 		stored := k.byMessageID()
@@ -351,8 +332,7 @@ func TestBigAttachmentDoesNotStopOtherMail(t *testing.T) {
 		}
 	})
 	t.Run("over the size limit", func(t *testing.T) {
-		k := newDeskSink(t, "alice")
-		c := newChannel(t, k, account(srv, "alice"), srv.Password("alice"))
+		k, c := alice(t, srv)
 		c.maxSize = 10 << 20
 		syncOnce(t, c, k)
 		stored := k.byMessageID()
@@ -380,8 +360,7 @@ func TestUnreadableMessageDoesNotStopOthers(t *testing.T) {
 	if err := os.Chmod(path, 0); err != nil {
 		t.Fatal(err)
 	}
-	k := newDeskSink(t, "alice")
-	c := newChannel(t, k, account(srv, "alice"), srv.Password("alice"))
+	k, c := alice(t, srv)
 	// The Engine retries a failed Sync; each try learns which message
 	// breaks the connection, until the others are stored.
 	var errs []string
@@ -426,8 +405,7 @@ func TestRefusedFetchIsRetried(t *testing.T) {
 	t.Parallel()
 	srv := dovecot.Start(t, nil)
 	srv.Seed("alice", "INBOX", 5)
-	k := newDeskSink(t, "alice")
-	c := newChannel(t, k, account(srv, "alice"), srv.Password("alice"))
+	k, c := alice(t, srv)
 	syncOnce(t, c, k)
 	// The cursor as a sync leaves it when the server answered NO for UID 3.
 	cur := k.cursor(t, "INBOX")
@@ -543,8 +521,7 @@ func TestFoldersByNameWithoutSpecialUse(t *testing.T) {
 	for _, f := range []string{"Junk", "Trash", "Drafts", "Spam", "Deleted Items"} {
 		srv.Seed("alice", f, 1)
 	}
-	k := newDeskSink(t, "alice")
-	c := newChannel(t, k, account(srv, "alice"), srv.Password("alice"))
+	k, c := alice(t, srv)
 	syncOnce(t, c, k)
 	if n := len(k.messages()); n != 4 {
 		t.Errorf("stored %d messages, want the 4 of INBOX and Sent", n)
@@ -564,8 +541,7 @@ func TestFoldersByNameWithoutSpecialUse(t *testing.T) {
 func TestCloseEndsARunningSync(t *testing.T) {
 	t.Parallel()
 	srv := dovecot.Start(t, nil)
-	k := newDeskSink(t, "alice")
-	c := newChannel(t, k, account(srv, "alice"), srv.Password("alice"))
+	k, c := alice(t, srv)
 	log := watchCommands(c)
 	done := make(chan error, 1)
 	go func() { done <- c.Sync(context.Background(), k, false) }()
@@ -588,8 +564,7 @@ func TestMarkSeenReachesTheServer(t *testing.T) {
 	t.Parallel()
 	srv := dovecot.Start(t, nil)
 	ids := srv.Seed("alice", "INBOX", 6) // 0 and 3 are seen
-	k := newDeskSink(t, "alice")
-	c := newChannel(t, k, account(srv, "alice"), srv.Password("alice"))
+	k, c := alice(t, srv)
 	syncOnce(t, c, k)
 	if err := c.MarkSeen(context.Background(), []string{ids[1], ids[2], "unknown@nowhere"}, true); err != nil {
 		t.Fatal(err)
@@ -627,8 +602,7 @@ func TestSentFolderHoldsOwnMailFromAnyAddress(t *testing.T) {
 	srv := dovecot.Start(t, nil)
 	srv.Put("alice", "Sent", []byte("From: The Shop <shop@couture.test>\r\nTo: Carla <carla@customer.example>\r\n"+
 		"Subject: Your order\r\nDate: Mon, 2 Jan 2023 10:00:00 +0000\r\nMessage-ID: <from-alias@couture.test>\r\n\r\nIt ships today.\r\n"), "S")
-	k := newDeskSink(t, "alice")
-	c := newChannel(t, k, account(srv, "alice"), srv.Password("alice")) // shop@ is no configured alias
+	k, c := alice(t, srv) // shop@ is no configured alias
 	syncOnce(t, c, k)
 	m, ok := k.byMessageID()["from-alias@couture.test"]
 	if !ok || m.Direction != inbox.Out || m.Party.Address != "carla@customer.example" {

@@ -91,22 +91,25 @@ func customerOf(t testing.TB, k *deskSink, id string) inbox.Customer {
 	return c
 }
 
+// servers are the two kinds of IMAP server the flag tests run against:
+// one that tells what changed since a MODSEQ (RFC 7162), one that does not.
+var servers = []struct {
+	name string
+	opts *dovecot.Options
+}{
+	{"CONDSTORE", nil},
+	{"without CONDSTORE", &dovecot.Options{NoCondStore: true}},
+}
+
 func TestReadOnAnotherClientIsReadInCouture(t *testing.T) {
 	t.Parallel()
-	for _, tt := range []struct {
-		name string
-		opts *dovecot.Options
-	}{
-		{"CONDSTORE", nil},
-		{"without CONDSTORE", &dovecot.Options{NoCondStore: true}},
-	} {
+	for _, tt := range servers {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			srv := dovecot.Start(t, tt.opts)
 			ids := srv.Seed("alice", "INBOX", 6) // 0 and 3 are seen
 			srv.Seed("alice", "Archive", 3)
-			k := newDeskSink(t, "alice")
-			c := newChannel(t, k, account(srv, "alice"), srv.Password("alice"))
+			k, c := alice(t, srv)
 			log := watchCommands(c)
 			syncOnce(t, c, k)
 			if c := customerOf(t, k, ids[1]); c.Unread != 1 {
@@ -150,11 +153,7 @@ func TestReadOnAnotherClientIsReadInCouture(t *testing.T) {
 			}
 
 			// Nothing changed since: nothing reported, nothing written.
-			k.reset()
-			syncOnce(t, c, k)
-			if _, _, commits := k.totals(); commits != 0 || len(k.seen) != 0 {
-				t.Errorf("second resync: %d commits, seen changes %v", commits, k.seen)
-			}
+			resyncIsQuiet(t, c, k)
 		})
 	}
 }
@@ -163,8 +162,7 @@ func TestWithoutCondStoreNewMailBringsItsFlags(t *testing.T) {
 	t.Parallel()
 	srv := dovecot.Start(t, &dovecot.Options{NoCondStore: true})
 	srv.Seed("alice", "INBOX", 3)
-	k := newDeskSink(t, "alice")
-	c := newChannel(t, k, account(srv, "alice"), srv.Password("alice"))
+	k, c := alice(t, srv)
 	syncOnce(t, c, k)
 	if cur := k.cursor(t, "INBOX"); !cur.Flags || cur.ModSeq != 0 || imap.UIDSet(cur.Unseen).String() != "2:3" {
 		t.Fatalf("cursor without CONDSTORE = %+v, want flags kept, unseen 2:3", cur)
@@ -249,8 +247,11 @@ func TestAnswerMarksTheOriginalAnswered(t *testing.T) {
 	}
 }
 
-func TestQueuedFlagsWaitForTheServer(t *testing.T) {
-	t.Parallel()
+// secondReadInCouture starts a server with three messages in alice's
+// INBOX, syncs them and marks the second one read in Couture: \Seen then
+// waits in the flag queue for the server (UID 2).
+func secondReadInCouture(t *testing.T) (*dovecot.Server, *deskSink, channels.Account, *Channel) {
+	t.Helper()
 	srv := dovecot.Start(t, nil)
 	ids := srv.Seed("alice", "INBOX", 3)
 	k := newDeskSink(t, "alice")
@@ -260,6 +261,12 @@ func TestQueuedFlagsWaitForTheServer(t *testing.T) {
 	if _, err := k.desk.MarkRead(customerOf(t, k, ids[1]).ID); err != nil {
 		t.Fatal(err)
 	}
+	return srv, k, a, c
+}
+
+func TestQueuedFlagsWaitForTheServer(t *testing.T) {
+	t.Parallel()
+	srv, k, a, c := secondReadInCouture(t)
 
 	// Offline: the server cannot be reached.
 	dial := c.dial
@@ -288,15 +295,7 @@ func TestQueuedFlagsWaitForTheServer(t *testing.T) {
 
 func TestFlagOfAnExpungedMessageIsDropped(t *testing.T) {
 	t.Parallel()
-	srv := dovecot.Start(t, nil)
-	ids := srv.Seed("alice", "INBOX", 3)
-	k := newDeskSink(t, "alice")
-	a := account(srv, "alice")
-	c := newChannel(t, k, a, srv.Password("alice"))
-	syncOnce(t, c, k)
-	if _, err := k.desk.MarkRead(customerOf(t, k, ids[1]).ID); err != nil {
-		t.Fatal(err)
-	}
+	srv, k, a, c := secondReadInCouture(t)
 	// Another client deletes the message for good.
 	setFlag(t, srv, "alice", 2, imap.FlagDeleted, true)
 	other := imapLogin(t, srv, "alice")
@@ -327,29 +326,14 @@ func TestFlagOfAnExpungedMessageIsDropped(t *testing.T) {
 
 func TestReadElsewhereWhileIdleArrives(t *testing.T) {
 	t.Parallel()
-	for _, tt := range []struct {
-		name string
-		opts *dovecot.Options
-	}{
-		{"CONDSTORE", nil},
-		{"without CONDSTORE", &dovecot.Options{NoCondStore: true}},
-	} {
+	for _, tt := range servers {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			srv := dovecot.Start(t, tt.opts)
 			ids := srv.Seed("alice", "INBOX", 3) // 0 is seen
-			k := newDeskSink(t, "alice")
-			c := newChannel(t, k, account(srv, "alice"), srv.Password("alice"))
+			k, c := alice(t, srv)
 			log := watchCommands(c)
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- c.Sync(ctx, k, false) }()
-			t.Cleanup(func() {
-				cancel()
-				if err := <-done; err != nil && err != context.Canceled {
-					t.Errorf("sync ended with %v", err)
-				}
-			})
+			syncInBackground(t, c, k)
 			waitCommand(t, log, "IDLE", 30*time.Second)
 
 			setFlag(t, srv, "alice", 2, imap.FlagSeen, true)

@@ -535,16 +535,9 @@ func (y *syncer) sizes(set imap.UIDSet, after imap.UID) ([]sized, error) {
 		// Dovecot).
 		ask := without(set, trouble)
 		cmd := y.s.cl.Fetch(ask, &imap.FetchOptions{UID: true, RFC822Size: true})
-		for {
-			m := cmd.Next()
-			if m == nil {
-				break
-			}
-			buf, err := y.s.collect(m)
-			if err != nil {
-				return nil, y.sizesBroken(uids, size, trouble, err)
-			}
-			size[buf.uid] = buf.size
+		err := y.s.each(cmd, func(buf response) { size[buf.uid] = buf.size })
+		if err != nil {
+			return nil, y.sizesBroken(uids, size, trouble, err)
 		}
 		if err := cmd.Close(); err != nil {
 			if !serverRefused(err) {
@@ -615,25 +608,17 @@ func (y *syncer) flags(ctx context.Context, name string, cur cursor) error {
 		return nil
 	}
 	cmd := y.s.cl.Fetch(imap.UIDSet{{Start: 1, Stop: cur.Last}}, &imap.FetchOptions{
-		UID: true, Flags: true, ChangedSince: cur.ModSeq,
-		BodySection: []*imap.FetchItemBodySection{{Specifier: imap.PartSpecifierHeader, HeaderFields: []string{"Message-Id"}, Peek: true}},
+		UID: true, Flags: true, ChangedSince: cur.ModSeq, BodySection: messageIDHeader(),
 	})
 	seen := map[bool][]string{}
-	for {
-		m := cmd.Next()
-		if m == nil {
-			break
+	err := y.s.each(cmd, func(buf response) {
+		if id := messageID(buf); id != "" {
+			s := slices.Contains(buf.flags, imap.FlagSeen)
+			seen[s] = append(seen[s], id)
 		}
-		buf, err := y.s.collect(m)
-		if err != nil {
-			return err
-		}
-		ids := msgIDs(headerValue(buf.body, "Message-Id"))
-		if len(ids) == 0 {
-			continue
-		}
-		s := slices.Contains(buf.flags, imap.FlagSeen)
-		seen[s] = append(seen[s], ids[0])
+	})
+	if err != nil {
+		return err
 	}
 	if err := cmd.Close(); err != nil {
 		return fmt.Errorf("read changed flags in %s: %w", name, err)
@@ -680,17 +665,9 @@ func (y *syncer) reflag(ctx context.Context, name string, cur *cursor) error {
 	var unseen imap.UIDSet
 	var changed imap.UIDSet
 	now := map[imap.UID]bool{} // seen now, for the changed ones
-	for {
-		m := cmd.Next()
-		if m == nil {
-			break
-		}
-		buf, err := y.s.collect(m)
-		if err != nil {
-			return err
-		}
+	err := y.s.each(cmd, func(buf response) {
 		if buf.uid == 0 {
-			continue
+			return
 		}
 		seen := slices.Contains(buf.flags, imap.FlagSeen)
 		if !seen {
@@ -700,6 +677,9 @@ func (y *syncer) reflag(ctx context.Context, name string, cur *cursor) error {
 			changed.AddNum(buf.uid)
 			now[buf.uid] = seen
 		}
+	})
+	if err != nil {
+		return err
 	}
 	if err := cmd.Close(); err != nil {
 		return fmt.Errorf("read flags in %s: %w", name, err)
@@ -727,28 +707,35 @@ func (y *syncer) reflag(ctx context.Context, name string, cur *cursor) error {
 // messageIDs fetches the Message-IDs of the messages, by UID; those
 // without one are left out.
 func (y *syncer) messageIDs(name string, uids imap.UIDSet) (map[imap.UID]string, error) {
-	cmd := y.s.cl.Fetch(uids, &imap.FetchOptions{
-		UID:         true,
-		BodySection: []*imap.FetchItemBodySection{{Specifier: imap.PartSpecifierHeader, HeaderFields: []string{"Message-Id"}, Peek: true}},
-	})
+	cmd := y.s.cl.Fetch(uids, &imap.FetchOptions{UID: true, BodySection: messageIDHeader()})
 	out := map[imap.UID]string{}
-	for {
-		m := cmd.Next()
-		if m == nil {
-			break
+	err := y.s.each(cmd, func(buf response) {
+		if id := messageID(buf); id != "" && buf.uid != 0 {
+			out[buf.uid] = id
 		}
-		buf, err := y.s.collect(m)
-		if err != nil {
-			return nil, err
-		}
-		if ids := msgIDs(headerValue(buf.body, "Message-Id")); len(ids) > 0 && buf.uid != 0 {
-			out[buf.uid] = ids[0]
-		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	if err := cmd.Close(); err != nil {
 		return nil, fmt.Errorf("read Message-IDs in %s: %w", name, err)
 	}
 	return out, nil
+}
+
+// messageIDHeader asks a FETCH for the Message-Id field of the header,
+// leaving \Seen alone.
+func messageIDHeader() []*imap.FetchItemBodySection {
+	return []*imap.FetchItemBodySection{{Specifier: imap.PartSpecifierHeader, HeaderFields: []string{"Message-Id"}, Peek: true}}
+}
+
+// messageID returns the first Message-ID of a response to a FETCH asking
+// for messageIDHeader, "" when it has none.
+func messageID(buf response) string {
+	if ids := msgIDs(headerValue(buf.body, "Message-Id")); len(ids) > 0 {
+		return ids[0]
+	}
+	return ""
 }
 
 // headerValue returns the unfolded value of a field in a raw header.
@@ -779,6 +766,22 @@ type response struct {
 	date  time.Time
 	size  int64
 	body  []byte
+}
+
+// each reads the responses of a FETCH command one by one (see collect)
+// and hands them to f until the command has no more. It returns the first
+// read error, after which cmd must not be touched again; otherwise the
+// caller closes cmd, whose error says whether the server answered the
+// whole command.
+func (s *session) each(cmd *imapclient.FetchCommand, f func(response)) error {
+	for m := cmd.Next(); m != nil; m = cmd.Next() {
+		r, err := s.collect(m)
+		if err != nil {
+			return err
+		}
+		f(r)
+	}
+	return nil
 }
 
 // collect reads one FETCH response. Unlike FetchMessageData.Collect it
@@ -974,23 +977,14 @@ func (y *syncer) fetch(name string, validity uint32, p step) batch {
 			UID: true, Flags: true, InternalDate: true, RFC822Size: true,
 			BodySection: []*imap.FetchItemBodySection{&part.section},
 		})
-		for {
-			m := cmd.Next()
-			if m == nil {
-				break
-			}
-			buf, err := y.s.collect(m)
-			if err != nil {
-				b.err = y.broken(name, validity, p, got, err)
-				return b
-			}
+		err := y.s.each(cmd, func(buf response) {
 			s, ok := want[buf.uid]
 			if !ok {
-				continue
+				return
 			}
 			seen[buf.uid] = true
 			if buf.body == nil {
-				continue
+				return
 			}
 			f := fetched{uid: buf.uid, flags: buf.flags, date: buf.date, size: buf.size, raw: buf.body}
 			if part.section.Specifier == imap.PartSpecifierHeader {
@@ -1001,6 +995,10 @@ func (y *syncer) fetch(name string, validity uint32, p step) batch {
 			}
 			got[buf.uid] = true
 			b.msgs = append(b.msgs, f)
+		})
+		if err != nil {
+			b.err = y.broken(name, validity, p, got, err)
+			return b
 		}
 		if err := cmd.Close(); err != nil {
 			if !serverRefused(err) {

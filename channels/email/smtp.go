@@ -592,14 +592,13 @@ func (s *session) findSent(folder, id string, body bool) ([]byte, error) {
 	}
 	cmd := s.cl.Fetch(imap.UIDSetNum(uids[0]), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}})
 	var raw []byte
-	for m := cmd.Next(); m != nil; m = cmd.Next() {
-		r, err := s.collect(m)
-		if err != nil {
-			return nil, fmt.Errorf("fetch from %s: %w", folder, err)
-		}
+	err = s.each(cmd, func(r response) {
 		if r.body != nil {
 			raw = r.body
 		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("fetch from %s: %w", folder, err)
 	}
 	if err := cmd.Close(); err != nil {
 		return nil, fmt.Errorf("fetch from %s: %w", folder, err)

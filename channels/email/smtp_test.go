@@ -113,32 +113,25 @@ func TestSendReachesTheRecipientAndSent(t *testing.T) {
 	if ct, _, _ := h.ContentType(); ct != "multipart/alternative" {
 		t.Errorf("Content-Type %s", ct)
 	}
-	parts := map[string]string{}
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	bodies := map[string]string{}
+	for p := range parts(t, mr.NextPart) {
 		ih, ok := p.Header.(*mail.InlineHeader)
 		if !ok {
 			t.Fatalf("part %T is not inline", p.Header)
 		}
 		ct, params, _ := ih.ContentType()
 		body, _ := io.ReadAll(p.Body)
-		parts[ct] = strings.ReplaceAll(string(body), "\r\n", "\n")
+		bodies[ct] = strings.ReplaceAll(string(body), "\r\n", "\n")
 		if params["charset"] != "utf-8" {
 			t.Errorf("%s charset %q", ct, params["charset"])
 		}
 	}
-	if !strings.Contains(parts["text/plain"], "Your suit is ready; come on Tuesday <after 10>.\nSee you & thanks!") {
-		t.Errorf("text part %q", parts["text/plain"])
+	if !strings.Contains(bodies["text/plain"], "Your suit is ready; come on Tuesday <after 10>.\nSee you & thanks!") {
+		t.Errorf("text part %q", bodies["text/plain"])
 	}
 	for _, want := range []string{"<p>Hello Bob,</p>", "come on Tuesday &lt;after 10&gt;.<br>\nSee you &amp; thanks!", "<blockquote", "Is my suit ready?<br>\nBob"} {
-		if !strings.Contains(parts["text/html"], want) {
-			t.Errorf("HTML part lacks %q:\n%s", want, parts["text/html"])
+		if !strings.Contains(bodies["text/html"], want) {
+			t.Errorf("HTML part lacks %q:\n%s", want, bodies["text/html"])
 		}
 	}
 

@@ -100,23 +100,18 @@ func testSendAttachments(t *testing.T, srv *dendrite.Server) {
 func (p *peer) collect(done func([]peerEvent) bool, senders ...string) []peerEvent {
 	p.tb.Helper()
 	var out []peerEvent
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		evs, invites := p.next(5 * time.Second)
-		for _, id := range invites {
-			p.join(id)
-		}
+	ok := p.watch(func(evs []peerEvent) bool {
 		for _, ev := range evs {
 			if ev.Type == "m.room.message" && slices.Contains(senders, ev.Sender) {
 				out = append(out, ev)
 			}
 		}
-		if done(out) {
-			return out
-		}
+		return done(out)
+	})
+	if !ok {
+		p.tb.Fatalf("%s: %d events within 60 s, not the ones awaited", p.user, len(out))
 	}
-	p.tb.Fatalf("%s: %d events within 60 s, not the ones awaited", p.user, len(out))
-	return nil
+	return out
 }
 
 // download fetches an mxc:// media as the peer, through authenticated

@@ -2,10 +2,10 @@ package matrix
 
 import (
 	"fmt"
-	"slices"
 	"testing"
 	"time"
 
+	"github.com/couture/couture/internal/channeltest"
 	"github.com/couture/couture/internal/dendrite"
 )
 
@@ -45,11 +45,7 @@ func BenchmarkDeliveryLatency(b *testing.B) {
 	if err := stop(); err != nil {
 		b.Fatal(err)
 	}
-	slices.Sort(lat)
-	p50 := lat[len(lat)/2]
-	p95 := lat[len(lat)*95/100]
-	b.ReportMetric(float64(p50.Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(p95.Microseconds())/1000, "p95-ms")
+	p50, p95 := channeltest.ReportLatency(b, lat)
 	b.ReportMetric(0, "ns/op")
 	b.Logf("Matrix delivery over %d messages: median %v, p95 %v, max %v (aim: p95 ≤ 1s)", len(lat), p50, p95, lat[len(lat)-1])
 }

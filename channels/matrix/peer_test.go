@@ -18,6 +18,7 @@ import (
 
 	"github.com/couture/couture/channels"
 	"github.com/couture/couture/inbox"
+	"github.com/couture/couture/internal/channeltest"
 	"github.com/couture/couture/internal/dendrite"
 	"github.com/couture/couture/storage"
 	"github.com/couture/couture/storage/storagetest"
@@ -168,20 +169,38 @@ func (p *peer) next(timeout time.Duration) (events []peerEvent, invites []string
 // await syncs until an event matching pred arrives, and returns it.
 func (p *peer) await(pred func(peerEvent) bool) peerEvent {
 	p.tb.Helper()
+	var found peerEvent
+	ok := p.watch(func(evs []peerEvent) bool {
+		for _, ev := range evs {
+			if pred(ev) {
+				found = ev
+				return true
+			}
+		}
+		return false
+	})
+	if !ok {
+		p.tb.Fatalf("%s: no matching event within 60 s", p.user)
+	}
+	return found
+}
+
+// watch syncs for up to 60 s, joining the rooms the peer is invited to,
+// and hands see each batch of new timeline events until see returns true.
+// It reports whether see did.
+func (p *peer) watch(see func([]peerEvent) bool) bool {
+	p.tb.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		evs, invites := p.next(5 * time.Second)
 		for _, id := range invites {
 			p.join(id)
 		}
-		for _, ev := range evs {
-			if pred(ev) {
-				return ev
-			}
+		if see(evs) {
+			return true
 		}
 	}
-	p.tb.Fatalf("%s: no matching event within 60 s", p.user)
-	return peerEvent{}
+	return false
 }
 
 // deskSink adapts a real Desk to channels.Sink and tells waiters after
@@ -292,23 +311,13 @@ func (b *business) channel() *Channel {
 // run syncs ch in the background until the returned stop is called; stop
 // returns Sync's error (nil when it ended because of stop).
 func (b *business) run(ch *Channel) (stop func() error) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- ch.Sync(ctx, b.sink, false) }()
-	var once sync.Once
-	var err error
-	stop = func() error {
-		once.Do(func() {
-			cancel()
-			err = <-done
-			if errors.Is(err, context.Canceled) {
-				err = nil
-			}
-		})
-		return err
+	syncing := channeltest.Background(context.Background(), b.tb, ch, b.sink)
+	return func() error {
+		if err := syncing(); !errors.Is(err, context.Canceled) {
+			return err
+		}
+		return nil
 	}
-	b.tb.Cleanup(func() { _ = stop() })
-	return stop
 }
 
 // tbWriter sends the channel's logs to the test log (shown on failure or -v).
@@ -340,19 +349,7 @@ func (b *business) customer(user string) (inbox.Customer, bool) {
 // timeline returns a customer's whole timeline, oldest first.
 func (b *business) timeline(id inbox.CustomerID) []inbox.Message {
 	b.tb.Helper()
-	var all []inbox.Message
-	before := ""
-	for {
-		p, err := b.store.Timeline(id, before, 500)
-		if err != nil {
-			b.tb.Fatal(err)
-		}
-		all = append(p.Messages, all...)
-		if p.Before == "" {
-			return all
-		}
-		before = p.Before
-	}
+	return channeltest.Timeline(b.tb, b.desk, id)
 }
 
 // texts returns the texts of a user's timeline ("" when no customer yet).

@@ -8,10 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/couture/couture/channels"
@@ -70,38 +68,17 @@ type request struct {
 func (c *Channel) post(ctx context.Context, method string, body request, out any, timeout time.Duration, sending bool) error {
 	rctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	var wrote atomic.Bool
-	rctx = httptrace.WithClientTrace(rctx, &httptrace.ClientTrace{
-		WroteRequest: func(i httptrace.WroteRequestInfo) { wrote.Store(i.Err == nil) },
-	})
 	req, err := http.NewRequestWithContext(rctx, http.MethodPost, c.base+"/bot"+c.token+"/"+method, body.body)
 	if err != nil {
 		return fmt.Errorf("telegram %s: %w", method, c.redact(err))
 	}
 	req.ContentLength = body.length
 	req.Header.Set("Content-Type", body.typ)
-	resp, err := c.http.Do(req)
+	call := channels.APICall{Service: "Telegram", What: "telegram " + method, Sending: sending, Lost: lostAnswer,
+		Clean: c.redact, Limit: maxAnswer}
+	resp, data, err := call.Do(ctx, c.http, req)
 	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		cause := fmt.Errorf("telegram %s: %w", method, c.redact(err))
-		if sending && wrote.Load() {
-			return &channels.Uncertain{Err: inbox.Wrap(inbox.Unavailable, cause, lostAnswer)}
-		}
-		return inbox.Wrap(inbox.Unavailable, cause, "cannot reach Telegram; Couture will try again")
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
-	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		cause := fmt.Errorf("telegram %s: read answer: %w", method, c.redact(err))
-		if sending {
-			return &channels.Uncertain{Err: inbox.Wrap(inbox.Unavailable, cause, lostAnswer)}
-		}
-		return inbox.Wrap(inbox.Unavailable, cause, "the connection to Telegram broke; Couture will try again")
+		return err
 	}
 	if sending && resp.StatusCode >= 500 {
 		return &channels.Uncertain{Err: inbox.Wrap(inbox.Unavailable,

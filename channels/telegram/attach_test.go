@@ -15,10 +15,10 @@ import (
 
 // attach stores data and returns it as an attachment named name.
 func (e *env) attach(name string, data []byte) inbox.Attachment {
-	e.t.Helper()
-	a, err := inbox.PutAttachment(e.store, name, bytes.NewReader(data))
+	e.TB.Helper()
+	a, err := inbox.PutAttachment(e.Store, name, bytes.NewReader(data))
 	if err != nil {
-		e.t.Fatal(err)
+		e.TB.Fatal(err)
 	}
 	return a
 }

@@ -2,12 +2,10 @@ package telegram
 
 import (
 	"context"
-	"slices"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/couture/couture/inbox"
+	"github.com/couture/couture/internal/channeltest"
 	fake "github.com/couture/couture/internal/fakes/telegram"
 )
 
@@ -22,22 +20,10 @@ func BenchmarkInboundLatency(b *testing.B) {
 	e.opts = Options{} // production defaults: 25 s long poll
 	e.ch = e.channel()
 
-	var mu sync.Mutex
-	committed := map[string]time.Time{}
-	arrived := make(chan struct{}, messages)
-	e.sink.onDone = func(batch inbox.Batch, at time.Time) {
-		mu.Lock()
-		for _, in := range batch.Messages {
-			committed[in.Message.ExternalID] = at
-		}
-		mu.Unlock()
-		for range batch.Messages {
-			arrived <- struct{}{}
-		}
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() { errc <- e.ch.Sync(ctx, e.sink, false) }()
+	arrivals := channeltest.NewArrivals(messages)
+	e.Sink.OnDone = arrivals.Record
+	ctx := context.Background()
+	stop := e.Background(ctx, e.ch)
 	if err := e.fake.WaitPolling(ctx); err != nil {
 		b.Fatal(err)
 	}
@@ -62,27 +48,14 @@ func BenchmarkInboundLatency(b *testing.B) {
 			batch = append(batch, sent{extID(u), u.UpdateID})
 		}
 		tick.Stop()
-		for range messages {
-			select {
-			case <-arrived:
-			case <-time.After(30 * time.Second):
-				b.Fatal("messages did not reach the store")
-			}
-		}
-		mu.Lock()
+		arrivals.Wait(b, messages)
 		for _, s := range batch {
-			latencies = append(latencies, committed[s.ext].Sub(e.fake.AcceptedAt(s.id)))
+			latencies = append(latencies, arrivals.At(s.ext).Sub(e.fake.AcceptedAt(s.id)))
 		}
-		mu.Unlock()
 	}
-	cancel()
-	if err := <-errc; err != nil {
+	if err := stop(); err != nil {
 		b.Fatal(err)
 	}
-	slices.Sort(latencies)
-	p50 := latencies[len(latencies)/2]
-	p95 := latencies[len(latencies)*95/100]
-	b.ReportMetric(float64(p50.Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(p95.Microseconds())/1000, "p95-ms")
+	p50, p95 := channeltest.ReportLatency(b, latencies)
 	b.Logf("Telegram: %d messages, accepted → timeline: median %v, p95 %v", len(latencies), p50, p95)
 }

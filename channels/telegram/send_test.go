@@ -9,6 +9,7 @@ import (
 
 	"github.com/couture/couture/channels"
 	"github.com/couture/couture/inbox"
+	"github.com/couture/couture/internal/channeltest"
 )
 
 func reply(to int64, text string) inbox.Message {
@@ -84,13 +85,7 @@ func TestSendErrors(t *testing.T) {
 				tc.setup(e)
 			}
 			_, err := e.ch.Send(context.Background(), tc.m)
-			if inbox.ErrorCode(err) != tc.code || !strings.Contains(inbox.Explain(err), tc.message) {
-				t.Errorf("Send = %v (code %q), want %s containing %q", err, inbox.ErrorCode(err), tc.code, tc.message)
-			}
-			var unsure *channels.Uncertain
-			if errors.As(err, &unsure) != tc.uncertain {
-				t.Errorf("uncertain = %v, want %v: %v", !tc.uncertain, tc.uncertain, err)
-			}
+			channeltest.WantError(t, err, tc.code, tc.message, tc.uncertain)
 			called := false
 			for _, c := range e.fake.Calls() {
 				called = called || c.Method == "sendMessage"

@@ -10,6 +10,7 @@ import (
 
 	"github.com/couture/couture/channels"
 	"github.com/couture/couture/inbox"
+	"github.com/couture/couture/internal/channeltest"
 	fake "github.com/couture/couture/internal/fakes/telegram"
 )
 
@@ -44,7 +45,7 @@ func TestSyncReceivesEachKind(t *testing.T) {
 	}
 	_ = edited
 
-	cs := e.customers()
+	cs := e.Customers()
 	if len(cs) != 1 {
 		t.Fatalf("customers = %+v, want only Anna (groups and bots go to Other)", cs)
 	}
@@ -110,14 +111,14 @@ func TestSyncReceivesEachKind(t *testing.T) {
 
 	// The largest photo size is the one stored, with its bytes.
 	p := all[extID(photo)]
-	if got := e.blob(p.Attachments[0].Blob); !bytes.Equal(got, jpeg) {
+	if got := e.Blob(p.Attachments[0].Blob); !bytes.Equal(got, jpeg) {
 		t.Errorf("photo blob has %d bytes, want the largest size (%d bytes)", len(got), len(jpeg))
 	}
 	if p.Attachments[0].Type != "image/jpeg" || p.Attachments[0].Size != int64(len(jpeg)) {
 		t.Errorf("photo attachment = %+v", p.Attachments[0])
 	}
 	d := all[extID(doc)]
-	if got := e.blob(d.Attachments[0].Blob); !bytes.Equal(got, pdf) || d.Attachments[0].Type != "application/pdf" {
+	if got := e.Blob(d.Attachments[0].Blob); !bytes.Equal(got, pdf) || d.Attachments[0].Type != "application/pdf" {
 		t.Errorf("document = %+v with %q", d.Attachments[0], got)
 	}
 	// The 25 MB document was never asked for.
@@ -137,7 +138,7 @@ func TestContactShareLinksTelegramToSMSCustomer(t *testing.T) {
 		ExternalID: "SM00000000000000000000000000000001", Text: "Is my order shipped?",
 		SentAt: time.Now().Add(-time.Hour),
 	}}
-	if _, err := e.desk.Ingest(context.Background(), inbox.Batch{Account: "shop-twilio", Messages: []inbox.Incoming{sms}}); err != nil {
+	if _, err := e.Desk.Ingest(context.Background(), inbox.Batch{Account: "shop-twilio", Messages: []inbox.Incoming{sms}}); err != nil {
 		t.Fatal(err)
 	}
 	// Then on Telegram: a message, her own contact card, and a friend's card.
@@ -146,7 +147,7 @@ func TestContactShareLinksTelegramToSMSCustomer(t *testing.T) {
 	e.fake.ShareContact(anna, fake.Contact{PhoneNumber: "+33 6 98 76 54 32", FirstName: "Paul", UserID: 5599999999})
 	e.syncOnce()
 
-	cs := e.customers()
+	cs := e.Customers()
 	if len(cs) != 1 {
 		t.Fatalf("customers = %d (%+v), want ONE: the contact card links Telegram to the SMS customer", len(cs), cs)
 	}
@@ -163,7 +164,7 @@ func TestContactShareLinksTelegramToSMSCustomer(t *testing.T) {
 			t.Errorf("unexpected identity %v", id)
 		}
 	}
-	tl := e.timeline(c.ID)
+	tl := e.Timeline(c.ID)
 	var texts []string
 	for _, m := range tl {
 		if m.Direction == inbox.In {
@@ -181,7 +182,7 @@ func TestRestartResumesFromSavedOffset(t *testing.T) {
 		e.fake.SendText(anna, "first run "+itoa(int64(i)))
 	}
 	e.syncOnce()
-	saved, err := e.sink.Cursor(CursorKey)
+	saved, err := e.Sink.Cursor(CursorKey)
 	if err != nil || len(saved) == 0 {
 		t.Fatalf("cursor after sync = %q, %v", saved, err)
 	}
@@ -227,7 +228,7 @@ func TestSecondPollerIsAConflict(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	errc := make(chan error, 1)
-	go func() { errc <- first.Sync(ctx, e.sink, false) }()
+	go func() { errc <- first.Sync(ctx, e.Sink, false) }()
 	if err := e.fake.WaitPolling(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +238,7 @@ func TestSecondPollerIsAConflict(t *testing.T) {
 	other := e.channel()
 	octx, ocancel := context.WithCancel(ctx)
 	oerr := make(chan error, 1)
-	go func() { oerr <- other.Sync(octx, &deskSink{desk: e.desk, account: "other"}, false) }()
+	go func() { oerr <- other.Sync(octx, &channeltest.Sink{Desk: e.Desk, Account: "other"}, false) }()
 
 	err := <-errc
 	if inbox.ErrorCode(err) != inbox.Conflict {
@@ -337,12 +338,14 @@ func TestSyncErrors(t *testing.T) {
 			e.opts.RequestTimeout = 300 * time.Millisecond
 			e.opts.PollTimeout = time.Second
 			e.ch = e.channel()
-			e.fake.SendText(anna, "before the failure")
-			e.fake.SendPhoto(anna, "", []byte("jpeg bytes"))
+			want := map[string]int{
+				extID(e.fake.SendText(anna, "before the failure")):      0,
+				extID(e.fake.SendPhoto(anna, "", []byte("jpeg bytes"))): 1,
+			}
 			tc.setup(e.fake)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			err := e.ch.Sync(ctx, e.sink, true)
+			err := e.ch.Sync(ctx, e.Sink, true)
 			if err == nil {
 				t.Fatal("Sync succeeded, want an error")
 			}
@@ -356,15 +359,7 @@ func TestSyncErrors(t *testing.T) {
 			e.fake.SetToken(testToken)
 			e.ch = e.channel()
 			e.syncOnce()
-			all := e.telegramMessages()
-			if len(all) != 2 {
-				t.Fatalf("after recovery: %d messages, want 2", len(all))
-			}
-			for _, m := range all {
-				if m.Text == "" && len(m.Attachments) != 1 {
-					t.Errorf("photo stored without its file: %+v", m)
-				}
-			}
+			channeltest.HoldsOnce(t, e.telegramMessages(), want)
 		})
 	}
 }
@@ -373,12 +368,11 @@ func TestLongPollDeliversPromptly(t *testing.T) {
 	e := newEnv(t)
 	e.opts.PollTimeout = 20 * time.Second
 	e.ch = e.channel()
-	sub := e.desk.Subscribe(16)
+	sub := e.Desk.Subscribe(16)
 	defer sub.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	errc := make(chan error, 1)
-	go func() { errc <- e.ch.Sync(ctx, e.sink, false) }()
+	stop := e.Background(ctx, e.ch)
 	if err := e.fake.WaitPolling(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -388,8 +382,7 @@ func TestLongPollDeliversPromptly(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("the message did not reach the store during the long poll")
 	}
-	cancel()
-	if err := <-errc; err != nil {
+	if err := stop(); err != nil {
 		t.Errorf("Sync after cancel = %v, want nil", err)
 	}
 	if n := len(e.telegramMessages()); n != 1 {

@@ -3,11 +3,9 @@ package telegram
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -145,22 +143,8 @@ func apiURL(raw string) (string, error) {
 	if raw == "" {
 		return DefaultAPI, nil
 	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return "", inbox.Errorf(inbox.Invalid, "api_url %q is not an http(s) URL", raw)
-	}
-	if u.Scheme == "http" && !loopback(u.Hostname()) {
-		return "", inbox.Errorf(inbox.Invalid, "api_url %q must use https: the bot token would travel in clear", raw)
-	}
-	return strings.TrimRight(u.Scheme+"://"+u.Host+u.Path, "/"), nil
-}
-
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	base, _, err := channels.APIBase(raw, "the bot token")
+	return base, err
 }
 
 // Sync receives the bot's messages until ctx ends (once=false) or until no
@@ -339,10 +323,10 @@ func (c *Channel) fetch(ctx context.Context, f fileRef) (inbox.Attachment, strin
 	case resp.StatusCode != http.StatusOK:
 		return inbox.Attachment{}, fmt.Sprintf("%s could not be downloaded (Telegram answered %d)", f.name, resp.StatusCode), nil
 	}
-	lr := &limited{r: resp.Body, n: MaxDownload}
+	lr := &inbox.Capped{R: resp.Body, Left: MaxDownload}
 	key, size, err := c.deps.Blobs.Put(lr)
 	if err != nil {
-		if lr.over {
+		if lr.Over {
 			return inbox.Attachment{}, tooBig(f), nil
 		}
 		if ctx.Err() != nil {
@@ -359,33 +343,6 @@ func tooBig(f fileRef) string {
 		size = fmt.Sprintf(" (%.1f MB)", float64(f.size)/(1<<20))
 	}
 	return fmt.Sprintf("%s%s is larger than the 20 MB Telegram lets bots download; open it in Telegram", f.name, size)
-}
-
-// limited reads at most n bytes and fails past them.
-type limited struct {
-	r    io.Reader
-	n    int64
-	over bool
-}
-
-var errTooBig = errors.New("file larger than the download limit")
-
-// Read implements io.Reader.
-func (l *limited) Read(p []byte) (int, error) {
-	if l.n <= 0 {
-		var one [1]byte
-		if k, _ := l.r.Read(one[:]); k > 0 {
-			l.over = true
-			return 0, errTooBig
-		}
-		return 0, io.EOF
-	}
-	if int64(len(p)) > l.n {
-		p = p[:l.n]
-	}
-	k, err := l.r.Read(p)
-	l.n -= int64(k)
-	return k, err
 }
 
 // Send posts m.Text to the customer's private chat (chat_id = their user

@@ -7,11 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/couture/couture/channels"
@@ -77,10 +75,6 @@ func (c *Channel) do(ctx context.Context, method, uri string, form url.Values, o
 	if form != nil {
 		body = strings.NewReader(form.Encode())
 	}
-	var wrote atomic.Bool
-	rctx = httptrace.WithClientTrace(rctx, &httptrace.ClientTrace{
-		WroteRequest: func(i httptrace.WroteRequestInfo) { wrote.Store(i.Err == nil) },
-	})
 	req, err := http.NewRequestWithContext(rctx, method, u, body)
 	if err != nil {
 		return fmt.Errorf("twilio %s %s: %w", method, trimQuery(uri), err)
@@ -90,28 +84,11 @@ func (c *Channel) do(ctx context.Context, method, uri string, form url.Values, o
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
-	resp, err := c.http.Do(req)
+	call := channels.APICall{Service: "Twilio", What: "twilio " + method + " " + trimQuery(uri), Sending: creating,
+		Lost: lostAnswer, Clean: unwrapURL, Limit: maxAnswer}
+	resp, data, err := call.Do(ctx, c.http, req)
 	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		cause := fmt.Errorf("twilio %s %s: %w", method, trimQuery(uri), unwrapURL(err))
-		if creating && wrote.Load() {
-			return &channels.Uncertain{Err: inbox.Wrap(inbox.Unavailable, cause, lostAnswer)}
-		}
-		return inbox.Wrap(inbox.Unavailable, cause, "cannot reach Twilio; Couture will try again")
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
-	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		cause := fmt.Errorf("twilio %s %s: read answer: %w", method, trimQuery(uri), unwrapURL(err))
-		if creating {
-			return &channels.Uncertain{Err: inbox.Wrap(inbox.Unavailable, cause, lostAnswer)}
-		}
-		return inbox.Wrap(inbox.Unavailable, cause, "the connection to Twilio broke; Couture will try again")
+		return err
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		if out == nil {

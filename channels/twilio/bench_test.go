@@ -3,12 +3,10 @@ package twilio
 import (
 	"context"
 	"fmt"
-	"slices"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/couture/couture/inbox"
+	"github.com/couture/couture/internal/channeltest"
 )
 
 // benchInterval is the polling interval of the benchmark. Latency is
@@ -28,22 +26,9 @@ func BenchmarkInboundLatency(b *testing.B) {
 	e.opts = Options{PollInterval: benchInterval}
 	e.ch = e.channel()
 
-	var mu sync.Mutex
-	committed := map[string]time.Time{}
-	arrived := make(chan struct{}, messages)
-	e.sink.onDone = func(batch inbox.Batch, at time.Time) {
-		mu.Lock()
-		for _, in := range batch.Messages {
-			committed[in.Message.ExternalID] = at
-		}
-		mu.Unlock()
-		for range batch.Messages {
-			arrived <- struct{}{}
-		}
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() { errc <- e.ch.Sync(ctx, e.sink, false) }()
+	arrivals := channeltest.NewArrivals(messages)
+	e.Sink.OnDone = arrivals.Record
+	stop := e.Background(context.Background(), e.ch)
 
 	numbers := make([]string, 20)
 	for i := range numbers {
@@ -62,27 +47,14 @@ func BenchmarkInboundLatency(b *testing.B) {
 			sids = append(sids, e.fake.AddInbound(from, to, fmt.Sprintf("message %d", i)).SID)
 		}
 		tick.Stop()
-		for range messages {
-			select {
-			case <-arrived:
-			case <-time.After(30 * time.Second):
-				b.Fatal("messages did not reach the store")
-			}
-		}
-		mu.Lock()
+		arrivals.Wait(b, messages)
 		for _, sid := range sids {
-			latencies = append(latencies, committed[sid].Sub(e.fake.AcceptedAt(sid)))
+			latencies = append(latencies, arrivals.At(sid).Sub(e.fake.AcceptedAt(sid)))
 		}
-		mu.Unlock()
 	}
-	cancel()
-	if err := <-errc; err != nil {
+	if err := stop(); err != nil {
 		b.Fatal(err)
 	}
-	slices.Sort(latencies)
-	p50 := latencies[len(latencies)/2]
-	p95 := latencies[len(latencies)*95/100]
-	b.ReportMetric(float64(p50.Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(p95.Microseconds())/1000, "p95-ms")
+	p50, p95 := channeltest.ReportLatency(b, latencies)
 	b.Logf("Twilio (poll every %v): %d messages, accepted → timeline: median %v, p95 %v", benchInterval, len(latencies), p50, p95)
 }

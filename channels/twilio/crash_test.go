@@ -2,21 +2,16 @@ package twilio
 
 import (
 	"context"
-	"errors"
-	"os"
-	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/couture/couture/channels"
-	"github.com/couture/couture/inbox"
+	"github.com/couture/couture/internal/channeltest"
 	fake "github.com/couture/couture/internal/fakes/twilio"
-	"github.com/couture/couture/phone"
-	"github.com/couture/couture/storage"
 )
 
 // addMany stores n inbound messages from a few people on both channels,
-// every third one with a picture, and returns their SIDs.
+// every third one with a picture, and returns their SIDs (oldest first).
 func addMany(f *fake.Server, n int) []string {
 	people := []string{anna, bruno, "+33698765432"}
 	var sids []string
@@ -36,82 +31,36 @@ func addMany(f *fake.Server, n int) []string {
 	return sids
 }
 
+// checkAllOnce fails unless the store holds exactly the messages sids,
+// each once, pictures with their media, on the three customers.
 func checkAllOnce(t *testing.T, e *env, sids []string) {
 	t.Helper()
-	all := e.twilioMessages() // fails on duplicates
-	if len(all) != len(sids) {
-		t.Errorf("stored %d messages, want %d", len(all), len(sids))
-	}
+	want := map[string]int{}
 	for i, sid := range sids {
-		m, ok := all[sid]
-		if !ok {
-			t.Errorf("message %s lost", sid)
-			continue
-		}
-		if i%3 == 0 && len(m.Attachments) != 1 {
-			t.Errorf("photo %s stored without its media", sid)
+		if i%3 == 0 {
+			want[sid] = 1
+		} else {
+			want[sid] = 0
 		}
 	}
-	if n := len(e.customers()); n != 3 {
+	channeltest.HoldsOnce(t, e.twilioMessages(), want)
+	if n := len(e.Customers()); n != 3 {
 		t.Errorf("%d customers, want 3 (SMS and WhatsApp of a number are one)", n)
 	}
 }
 
 func TestCrashMidBatchLosesAndDoublesNothing(t *testing.T) {
-	tests := []struct {
-		name          string
-		before, after func(cancel context.CancelFunc) func(n int, b inbox.Batch) error
-	}{
-		{
-			name: "cancelled before the second commit",
-			before: func(cancel context.CancelFunc) func(int, inbox.Batch) error {
-				return func(n int, _ inbox.Batch) error {
-					if n == 2 {
-						cancel()
-					}
-					return nil
-				}
-			},
-		},
-		{
-			name: "process dies right after the second commit",
-			after: func(context.CancelFunc) func(int, inbox.Batch) error {
-				return func(n int, _ inbox.Batch) error {
-					if n == 2 {
-						return errors.New("crash after commit")
-					}
-					return nil
-				}
-			},
-		},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
+	for _, crash := range channeltest.Crashes {
+		t.Run(crash.Name, func(t *testing.T) {
 			e := newEnv(t)
 			e.opts.BatchSize = 40
 			e.opts.PageSize = 25
 			e.ch = e.channel()
 			sids := addMany(e.fake, 150)
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			if tc.before != nil {
-				e.sink.before = tc.before(cancel)
-			}
-			if tc.after != nil {
-				e.sink.after = tc.after(cancel)
-			}
-			err := e.ch.Sync(ctx, e.sink, false)
-			if tc.after != nil && err == nil {
-				t.Fatal("Sync hid the failed commit")
-			}
-			if tc.before != nil && err != nil {
-				t.Fatalf("Sync after cancel = %v, want nil", err)
-			}
+			crash.Run(t, e.Sink, e.ch)
 			got := len(e.twilioMessages())
-			if got == 0 || got >= len(sids) {
-				t.Fatalf("the crash left %d of %d messages: it did not land mid-sync", got, len(sids))
-			}
-			e.sink.before, e.sink.after = nil, nil
+			channeltest.MidSync(t, "crash", got, len(sids))
+
 			downloads := e.fake.MediaDownloads()
 			e.ch = e.channel()
 			e.syncOnce()
@@ -142,12 +91,7 @@ func TestKillDuringSync(t *testing.T) {
 	sids := addMany(fk, 300)
 	fk.SetDelay(2 * time.Millisecond)
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperSyncProcess$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "COUTURE_TWILIO_HELPER_STORE="+dir, "COUTURE_TWILIO_HELPER_API="+fk.URL)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd := channeltest.StartChild(t, dir, fk.URL)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	// The child lists both inboxes, then downloads media batch after batch:
@@ -155,21 +99,10 @@ func TestKillDuringSync(t *testing.T) {
 	if err := fk.WaitMediaDownloads(ctx, 60); err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	cmd.Wait()
 
-	st, err := storage.Open(dir, nil)
-	if err != nil {
-		t.Fatalf("reopen after kill: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	e := newEnvOn(t, fk, st)
+	e := newEnvOn(t, fk, channeltest.KillAndReopen(t, cmd, dir))
 	before := len(e.twilioMessages())
-	if before == 0 || before >= len(sids) {
-		t.Fatalf("the kill left %d of %d messages: it did not land mid-sync", before, len(sids))
-	}
+	channeltest.MidSync(t, "kill", before, len(sids))
 	t.Logf("killed with %d of %d messages committed", before, len(sids))
 	fk.SetDelay(0)
 	e.syncOnce()
@@ -178,24 +111,8 @@ func TestKillDuringSync(t *testing.T) {
 
 // TestHelperSyncProcess is the child of TestKillDuringSync.
 func TestHelperSyncProcess(t *testing.T) {
-	dir := os.Getenv("COUTURE_TWILIO_HELPER_STORE")
-	if dir == "" {
-		t.Skip("helper process of TestKillDuringSync")
-	}
-	st, err := storage.Open(dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	desk := inbox.NewDesk(st, &inbox.Options{Phones: phone.Normalizer{}})
-	a := channels.Account{Name: testAccount, Kind: channels.KindTwilio, Settings: map[string]string{
-		channels.SetAPIURL: os.Getenv("COUTURE_TWILIO_HELPER_API"), channels.SetAccountSID: testSID,
-		channels.SetFrom: bizSMS, channels.SetWhatsAppFrom: bizWA,
-	}}
-	ch, err := NewWithOptions(a, testToken, channels.Deps{Blobs: st, Phones: phone.Normalizer{}},
-		&Options{PollInterval: 50 * time.Millisecond, BatchSize: 30})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = ch.Sync(context.Background(), &deskSink{desk: desk, account: testAccount}, false)
-	t.Fatalf("Sync returned before the kill: %v", err)
+	channeltest.RunChild(t, testAccount, func(api string, deps channels.Deps) (channels.Channel, error) {
+		a := channels.Account{Name: testAccount, Kind: channels.KindTwilio, Settings: settings(api)}
+		return NewWithOptions(a, testToken, deps, &Options{PollInterval: 50 * time.Millisecond, BatchSize: 30})
+	})
 }

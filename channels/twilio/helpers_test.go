@@ -1,16 +1,13 @@
 package twilio
 
 import (
-	"context"
-	"io"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/couture/couture/channels"
 	"github.com/couture/couture/inbox"
+	"github.com/couture/couture/internal/channeltest"
 	fake "github.com/couture/couture/internal/fakes/twilio"
-	"github.com/couture/couture/phone"
 	"github.com/couture/couture/storage"
 	"github.com/couture/couture/storage/storagetest"
 )
@@ -25,62 +22,12 @@ const (
 	bruno       = "+442079460958"
 )
 
-// deskSink is the Sink the Engine gives a channel, over a real Desk (see
-// the telegram package's twin): before may fail a commit before the
-// transaction, after right after it. Both see only the commits that carry
-// messages (n counts them from 1), not the cursor-only commits of the days
-// a backfill finds empty.
-type deskSink struct {
-	desk    *inbox.Desk
-	account string
-
-	mu      sync.Mutex
-	commits int
-	before  func(n int, b inbox.Batch) error
-	after   func(n int, b inbox.Batch) error
-	onDone  func(b inbox.Batch, at time.Time)
-}
-
-func (s *deskSink) Commit(ctx context.Context, b inbox.Batch) (inbox.IngestResult, error) {
-	s.mu.Lock()
-	if len(b.Messages) > 0 {
-		s.commits++
-	}
-	n, before, after, onDone := s.commits, s.before, s.after, s.onDone
-	s.mu.Unlock()
-	if len(b.Messages) == 0 {
-		before, after = nil, nil
-	}
-	if before != nil {
-		if err := before(n, b); err != nil {
-			return inbox.IngestResult{}, err
-		}
-	}
-	res, err := s.desk.Ingest(ctx, b)
-	if err != nil {
-		return res, err
-	}
-	if onDone != nil {
-		onDone(b, time.Now())
-	}
-	if after != nil {
-		if err := after(n, b); err != nil {
-			return inbox.IngestResult{}, err
-		}
-	}
-	return res, nil
-}
-
-func (s *deskSink) Cursor(key string) ([]byte, error) { return s.desk.Store().Cursor(s.account, key) }
-func (s *deskSink) Progress(channels.Progress)        {}
-
-// env is a fake Twilio, a real store and a channel between them.
+// env is a fake Twilio, a real store and a channel between them. Its
+// Sink's Before and After see only the commits that carry messages, not
+// the cursor-only commits of the days a backfill finds empty.
 type env struct {
-	t        testing.TB
+	*channeltest.Env
 	fake     *fake.Server
-	store    *storage.Store
-	desk     *inbox.Desk
-	sink     *deskSink
 	ch       *Channel
 	opts     Options
 	settings map[string]string
@@ -102,94 +49,48 @@ func newEnv(t testing.TB) *env {
 
 func newEnvOn(t testing.TB, fk *fake.Server, st *storage.Store) *env {
 	t.Helper()
-	desk := inbox.NewDesk(st, &inbox.Options{Phones: phone.Normalizer{}})
-	e := &env{t: t, fake: fk, store: st, desk: desk, sink: &deskSink{desk: desk, account: testAccount},
+	e := &env{Env: channeltest.NewEnv(t, st, testAccount), fake: fk,
 		opts: Options{PollInterval: 50 * time.Millisecond, RequestTimeout: 5 * time.Second}, secret: testToken,
-		settings: map[string]string{
-			channels.SetAPIURL: fk.URL, channels.SetAccountSID: testSID,
-			channels.SetFrom: bizSMS, channels.SetWhatsAppFrom: bizWA,
-		}}
+		settings: settings(fk.URL)}
+	e.Sink.SkipEmpty = true
 	e.ch = e.channel()
 	return e
 }
 
+// settings are the test account's settings on the API at api.
+func settings(api string) map[string]string {
+	return map[string]string{
+		channels.SetAPIURL: api, channels.SetAccountSID: testSID,
+		channels.SetFrom: bizSMS, channels.SetWhatsAppFrom: bizWA,
+	}
+}
+
 // channel builds a fresh Channel on the env, as a restarted app would.
 func (e *env) channel() *Channel {
-	e.t.Helper()
+	e.TB.Helper()
 	a := channels.Account{Name: testAccount, Kind: channels.KindTwilio, Settings: e.settings}
 	opts := e.opts
-	ch, err := NewWithOptions(a, e.secret, channels.Deps{Blobs: e.store, Phones: phone.Normalizer{}}, &opts)
+	ch, err := NewWithOptions(a, e.secret, e.Deps(), &opts)
 	if err != nil {
-		e.t.Fatalf("NewWithOptions: %v", err)
+		e.TB.Fatalf("NewWithOptions: %v", err)
 	}
 	return ch
 }
 
-func (e *env) syncOnce() {
-	e.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := e.ch.Sync(ctx, e.sink, true); err != nil {
-		e.t.Fatalf("Sync once: %v", err)
-	}
-}
-
-func (e *env) customers() []inbox.Customer {
-	e.t.Helper()
-	cs, err := e.desk.Customers(inbox.Filter{})
-	if err != nil {
-		e.t.Fatalf("Customers: %v", err)
-	}
-	return cs
-}
+func (e *env) syncOnce() { e.SyncOnce(e.ch) }
 
 // twilioMessages returns every SMS and WhatsApp message in the store by
 // SID, failing the test on a duplicate.
 func (e *env) twilioMessages() map[string]inbox.Message {
-	e.t.Helper()
-	var ids []inbox.MessageID
-	err := e.store.Scan(func(_ inbox.CustomerID, en inbox.Entry) error {
-		if en.Channel == inbox.ChannelSMS || en.Channel == inbox.ChannelWhatsApp {
-			ids = append(ids, en.ID)
-		}
-		return nil
-	})
-	if err != nil {
-		e.t.Fatalf("Scan: %v", err)
-	}
-	out := map[string]inbox.Message{}
-	for _, id := range ids {
-		m, err := e.store.Message(id)
-		if err != nil {
-			e.t.Fatalf("Message %d: %v", id, err)
-		}
-		if _, dup := out[m.ExternalID]; dup {
-			e.t.Errorf("message %s stored twice", m.ExternalID)
-		}
-		out[m.ExternalID] = m
-	}
-	return out
-}
-
-func (e *env) blob(key string) []byte {
-	e.t.Helper()
-	r, err := e.store.Open(key)
-	if err != nil {
-		e.t.Fatalf("open blob %s: %v", key, err)
-	}
-	defer r.Close()
-	b, err := io.ReadAll(r)
-	if err != nil {
-		e.t.Fatalf("read blob %s: %v", key, err)
-	}
-	return b
+	e.TB.Helper()
+	return e.Messages(inbox.ChannelSMS, inbox.ChannelWhatsApp)
 }
 
 // noViolations fails the test if the client broke Twilio's OpenAPI shapes.
 func (e *env) noViolations() {
-	e.t.Helper()
+	e.TB.Helper()
 	if v := e.fake.Violations(); len(v) > 0 {
-		e.t.Errorf("requests broke Twilio's OpenAPI description: %v", v)
+		e.TB.Errorf("requests broke Twilio's OpenAPI description: %v", v)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/couture/couture/channels"
 	"github.com/couture/couture/inbox"
+	"github.com/couture/couture/internal/channeltest"
 	fake "github.com/couture/couture/internal/fakes/twilio"
 )
 
@@ -113,13 +114,7 @@ func TestSendRefusals(t *testing.T) {
 				tc.setup(e)
 			}
 			_, err := e.ch.Send(context.Background(), tc.m)
-			if inbox.ErrorCode(err) != tc.code || !strings.Contains(inbox.Explain(err), tc.message) {
-				t.Errorf("Send = %v (code %q), want %s containing %q", err, inbox.ErrorCode(err), tc.code, tc.message)
-			}
-			var unsure *channels.Uncertain
-			if errors.As(err, &unsure) != tc.uncertain {
-				t.Errorf("uncertain = %v, want %v: %v", !tc.uncertain, tc.uncertain, err)
-			}
+			channeltest.WantError(t, err, tc.code, tc.message, tc.uncertain)
 			if got := e.operations()["CreateMessage"] > 0; got != tc.created {
 				t.Errorf("CreateMessage requested: %v, want %v", got, tc.created)
 			}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/couture/couture/channels"
 	"github.com/couture/couture/inbox"
+	"github.com/couture/couture/internal/channeltest"
 	fake "github.com/couture/couture/internal/fakes/twilio"
 )
 
@@ -21,7 +22,7 @@ func TestSMSAndWhatsAppFromOneNumberAreOneCustomer(t *testing.T) {
 	e.syncOnce()
 	e.noViolations()
 
-	cs := e.customers()
+	cs := e.Customers()
 	if len(cs) != 2 {
 		t.Fatalf("customers = %+v, want Anna and Bruno", cs)
 	}
@@ -53,7 +54,7 @@ func TestSMSAndWhatsAppFromOneNumberAreOneCustomer(t *testing.T) {
 		t.Errorf("SMS and WhatsApp from %s landed on customers %d and %d: want ONE", anna,
 			all[sms.SID].CustomerID, all[wa.SID].CustomerID)
 	}
-	c, _ := e.desk.Customer(all[wa.SID].CustomerID)
+	c, _ := e.Desk.Customer(all[wa.SID].CustomerID)
 	if len(c.Identities) != 1 || c.Identities[0] != phoneID || c.LastChannel != inbox.ChannelWhatsApp {
 		t.Errorf("customer = %+v, want one phone identity, last channel whatsapp", c)
 	}
@@ -106,12 +107,11 @@ func TestPollsBetweenSweepsReadTheNewestPages(t *testing.T) {
 	for i := range 20 { // every 10 minutes, the newest 1h50 ago
 		e.fake.AddInboundAt(start.Add(time.Duration(i)*10*time.Minute), anna, bizSMS, "earlier today")
 	}
-	sub := e.desk.Subscribe(64)
+	sub := e.Desk.Subscribe(64)
 	defer sub.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	errc := make(chan error, 1)
-	go func() { errc <- e.ch.Sync(ctx, e.sink, false) }()
+	stop := e.Background(ctx, e.ch)
 	wait := func(n int) {
 		for len(e.twilioMessages()) < n {
 			select {
@@ -128,8 +128,7 @@ func TestPollsBetweenSweepsReadTheNewestPages(t *testing.T) {
 		e.fake.AddInbound("whatsapp:"+anna, "whatsapp:"+bizWA, "new 2").SID,
 	}
 	wait(22)
-	cancel()
-	if err := <-errc; err != nil {
+	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	// The newest page holds the new message and the two newest old ones;
@@ -170,7 +169,7 @@ func TestMediaAreStored(t *testing.T) {
 		if a.Type != want.typ || !strings.HasPrefix(a.Name, "ME") || !strings.HasSuffix(a.Name, want.ext) || a.Size != int64(len(want.data)) {
 			t.Errorf("attachment %d = %+v", i, a)
 		}
-		if !bytes.Equal(e.blob(a.Blob), want.data) {
+		if !bytes.Equal(e.Blob(a.Blob), want.data) {
 			t.Errorf("attachment %d bytes differ", i)
 		}
 	}
@@ -213,7 +212,7 @@ func TestRestartNeitherLosesNorDoubles(t *testing.T) {
 	if n := len(e.twilioMessages()); n != 8 {
 		t.Errorf("stored %d messages, want 8", n)
 	}
-	if n := len(e.customers()); n != 1 {
+	if n := len(e.Customers()); n != 1 {
 		t.Errorf("%d customers, want 1", n)
 	}
 }
@@ -242,7 +241,7 @@ func TestBackfillAndDaysOffline(t *testing.T) {
 			t.Errorf("message %s of the backfill period lost", sid)
 		}
 	}
-	raw, _ := e.sink.Cursor(CursorKey)
+	raw, _ := e.Sink.Cursor(CursorKey)
 	if !strings.Contains(string(raw), `"from":"2026-03-09"`) {
 		t.Errorf("cursor after the backfill = %s, want from yesterday", raw)
 	}
@@ -264,7 +263,7 @@ func TestBackfillAndDaysOffline(t *testing.T) {
 	if len(all) != len(want) {
 		t.Errorf("stored %d, want %d", len(all), len(want))
 	}
-	raw, _ = e.sink.Cursor(CursorKey)
+	raw, _ = e.Sink.Cursor(CursorKey)
 	if !strings.Contains(string(raw), `"from":"2026-03-13"`) {
 		t.Errorf("cursor = %s, want from 2026-03-13", raw)
 	}
@@ -290,12 +289,14 @@ func TestSyncErrors(t *testing.T) {
 			e := newEnv(t)
 			e.opts.RequestTimeout = 300 * time.Millisecond
 			e.ch = e.channel()
-			e.fake.AddInbound(anna, bizSMS, "text")
-			e.fake.AddInbound(anna, bizSMS, "photo", fake.Media{ContentType: "image/jpeg", Data: []byte("jpeg")})
+			want := map[string]int{
+				e.fake.AddInbound(anna, bizSMS, "text").SID:                                                               0,
+				e.fake.AddInbound(anna, bizSMS, "photo", fake.Media{ContentType: "image/jpeg", Data: []byte("jpeg")}).SID: 1,
+			}
 			tc.setup(e.fake)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			err := e.ch.Sync(ctx, e.sink, true)
+			err := e.ch.Sync(ctx, e.Sink, true)
 			if inbox.ErrorCode(err) != tc.code {
 				t.Fatalf("Sync = %v (code %q), want %s", err, inbox.ErrorCode(err), tc.code)
 			}
@@ -310,15 +311,7 @@ func TestSyncErrors(t *testing.T) {
 			e.fake.SetAuthToken(testToken)
 			e.ch = e.channel()
 			e.syncOnce()
-			all := e.twilioMessages()
-			if len(all) != 2 {
-				t.Fatalf("after recovery: %d messages, want 2", len(all))
-			}
-			for _, m := range all {
-				if m.Text == "photo" && len(m.Attachments) != 1 {
-					t.Error("photo stored without its media")
-				}
-			}
+			channeltest.HoldsOnce(t, e.twilioMessages(), want)
 			e.noViolations()
 		})
 	}
@@ -332,27 +325,25 @@ func TestShortCodeSenderGoesToOther(t *testing.T) {
 	if got.CustomerID != inbox.OtherID || !strings.Contains(got.Warning, "not a phone number") {
 		t.Errorf("message = %+v, want it in Other with a warning", got)
 	}
-	if n := len(e.customers()); n != 0 {
+	if n := len(e.Customers()); n != 0 {
 		t.Errorf("%d customers, want none", n)
 	}
 }
 
 func TestContinuousPolling(t *testing.T) {
 	e := newEnv(t)
-	sub := e.desk.Subscribe(16)
+	sub := e.Desk.Subscribe(16)
 	defer sub.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	errc := make(chan error, 1)
-	go func() { errc <- e.ch.Sync(ctx, e.sink, false) }()
+	stop := e.Background(ctx, e.ch)
 	e.fake.AddInbound(anna, bizSMS, "are you there?")
 	select {
 	case <-sub.C:
 	case <-ctx.Done():
 		t.Fatal("the message did not reach the store")
 	}
-	cancel()
-	if err := <-errc; err != nil {
+	if err := stop(); err != nil {
 		t.Errorf("Sync after cancel = %v", err)
 	}
 }

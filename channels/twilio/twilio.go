@@ -4,12 +4,10 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"maps"
-	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -176,22 +174,7 @@ func apiURL(raw string) (base, host string, err error) {
 	if raw == "" {
 		raw = DefaultAPI
 	}
-	u, perr := url.Parse(raw)
-	if perr != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return "", "", inbox.Errorf(inbox.Invalid, "api_url %q is not an http(s) URL", raw)
-	}
-	if u.Scheme == "http" && !loopback(u.Hostname()) {
-		return "", "", inbox.Errorf(inbox.Invalid, "api_url %q must use https: the credentials would travel in clear", raw)
-	}
-	return strings.TrimRight(u.Scheme+"://"+u.Host+u.Path, "/"), u.Host, nil
-}
-
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return channels.APIBase(raw, "the credentials")
 }
 
 func (c *Channel) path(rest string) string { return "/2010-04-01/Accounts/" + c.sid + rest }
@@ -490,10 +473,10 @@ func (c *Channel) download(ctx context.Context, md apiMedia) (inbox.Attachment, 
 	if resp.ContentLength > MaxMedia {
 		return inbox.Attachment{}, tooBig(name, resp.ContentLength), nil
 	}
-	lr := &limited{r: resp.Body, n: MaxMedia}
+	lr := &inbox.Capped{R: resp.Body, Left: MaxMedia}
 	key, size, err := c.deps.Blobs.Put(lr)
 	if err != nil {
-		if lr.over {
+		if lr.Over {
 			return inbox.Attachment{}, tooBig(name, 0), nil
 		}
 		if ctx.Err() != nil {
@@ -514,33 +497,6 @@ func tooBig(name string, size int64) string {
 		s = fmt.Sprintf(" (%.1f MB)", float64(size)/(1<<20))
 	}
 	return fmt.Sprintf("%s%s is larger than the %d MB Couture downloads; open it in the Twilio console", name, s, MaxMedia>>20)
-}
-
-// limited reads at most n bytes and fails past them.
-type limited struct {
-	r    io.Reader
-	n    int64
-	over bool
-}
-
-var errTooBig = errors.New("media larger than the download limit")
-
-// Read implements io.Reader.
-func (l *limited) Read(p []byte) (int, error) {
-	if l.n <= 0 {
-		var one [1]byte
-		if k, _ := l.r.Read(one[:]); k > 0 {
-			l.over = true
-			return 0, errTooBig
-		}
-		return 0, io.EOF
-	}
-	if int64(len(p)) > l.n {
-		p = p[:l.n]
-	}
-	k, err := l.r.Read(p)
-	l.n -= int64(k)
-	return k, err
 }
 
 // BodyLength counts a body the way Twilio limits it: in UTF-16 code units.

@@ -57,6 +57,18 @@ func newAccountFlags(kind string) accountFlags {
 	return accountFlags{fs: fs, name: fs.String("name", "", "account name (letters, digits, . _ -)")}
 }
 
+// parse parses args with the flags, which are all an account add takes.
+func (f accountFlags) parse(args []string) error {
+	pos, err := flags(f.fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("%s takes only flags (unexpected %q)", f.fs.Name(), pos[0])
+	}
+	return nil
+}
+
 func runAccountAdd(e *env, args []string) error {
 	if len(args) == 0 {
 		return usagef("account add takes a kind: email, telegram, twilio or matrix")
@@ -145,12 +157,8 @@ func emailAccount(e *env, args []string) (channels.Account, string, error) {
 	insecure := f.fs.Bool("allow-insecure", false, "allow security none on a host that is not loopback")
 	aliases := f.fs.String("aliases", "", "more own addresses, comma-separated")
 	tokenCmd := f.fs.String("token-command", "", "command printing an OAuth2 access token (XOAUTH2/OAUTHBEARER)")
-	pos, err := flags(f.fs, args)
-	if err != nil {
+	if err := f.parse(args); err != nil {
 		return channels.Account{}, "", err
-	}
-	if len(pos) > 0 {
-		return channels.Account{}, "", usagef("account add email takes only flags (unexpected %q)", pos[0])
 	}
 	for _, req := range []struct{ flag, v string }{{"--name", *f.name}, {"--address", *address}, {"--imap", *imapAddr}, {"--smtp", *smtpAddr}} {
 		if req.v == "" {
@@ -270,25 +278,13 @@ func telegramAccount(e *env, args []string) (channels.Account, string, error) {
 	f := newAccountFlags("telegram")
 	tokenStdin := f.fs.Bool("token-stdin", false, "read the bot token from standard input")
 	api := f.fs.String("api-url", "", "Bot API base URL (default https://api.telegram.org)")
-	pos, err := flags(f.fs, args)
-	if err != nil {
+	if err := f.parse(args); err != nil {
 		return channels.Account{}, "", err
-	}
-	if len(pos) > 0 {
-		return channels.Account{}, "", usagef("account add telegram takes only flags (unexpected %q)", pos[0])
 	}
 	if *f.name == "" || !*tokenStdin {
 		return channels.Account{}, "", usagef("account add telegram needs --name and --token-stdin")
 	}
-	set := map[string]string{}
-	if set[channels.SetAPIURL], err = apiURL(*api); err != nil {
-		return channels.Account{}, "", err
-	}
-	token, err := readSecret(e, "bot token")
-	if err != nil {
-		return channels.Account{}, "", err
-	}
-	return channels.Account{Name: *f.name, Kind: channels.KindTelegram, Settings: dropEmpty(set)}, token, nil
+	return apiAccount(e, *f.name, channels.KindTelegram, map[string]string{}, *api, "bot token")
 }
 
 func twilioAccount(e *env, args []string) (channels.Account, string, error) {
@@ -299,12 +295,8 @@ func twilioAccount(e *env, args []string) (channels.Account, string, error) {
 	waFrom := f.fs.String("whatsapp-from", "", "the WhatsApp sender, +E.164 (optional)")
 	api := f.fs.String("api-url", "", "API base URL (default https://api.twilio.com)")
 	apiKey := f.fs.String("api-key", "", "API key SID (SK…); the secret on stdin is then the key's secret")
-	pos, err := flags(f.fs, args)
-	if err != nil {
+	if err := f.parse(args); err != nil {
 		return channels.Account{}, "", err
-	}
-	if len(pos) > 0 {
-		return channels.Account{}, "", usagef("account add twilio takes only flags (unexpected %q)", pos[0])
 	}
 	if *f.name == "" || *sid == "" || *from == "" || !*tokenStdin {
 		return channels.Account{}, "", usagef("account add twilio needs --name, --account-sid, --from and --auth-token-stdin")
@@ -327,14 +319,23 @@ func twilioAccount(e *env, args []string) (channels.Account, string, error) {
 		}
 		set[key] = n
 	}
-	if set[channels.SetAPIURL], err = apiURL(*api); err != nil {
-		return channels.Account{}, "", err
-	}
-	token, err := readSecret(e, "auth token")
+	return apiAccount(e, *f.name, channels.KindTwilio, set, *api, "auth token")
+}
+
+// apiAccount finishes the account of a channel on an HTTP API (Telegram,
+// Twilio): the --api-url override, when given, joins its settings, and its
+// secret (what it is) is read from standard input.
+func apiAccount(e *env, name, kind string, set map[string]string, api, what string) (channels.Account, string, error) {
+	u, err := apiURL(api)
 	if err != nil {
 		return channels.Account{}, "", err
 	}
-	return channels.Account{Name: *f.name, Kind: channels.KindTwilio, Settings: dropEmpty(set)}, token, nil
+	set[channels.SetAPIURL] = u
+	secret, err := readSecret(e, what)
+	if err != nil {
+		return channels.Account{}, "", err
+	}
+	return channels.Account{Name: name, Kind: kind, Settings: dropEmpty(set)}, secret, nil
 }
 
 func matrixAccount(e *env, args []string) (channels.Account, string, error) {
@@ -342,12 +343,8 @@ func matrixAccount(e *env, args []string) (channels.Account, string, error) {
 	hs := f.fs.String("homeserver", "", "homeserver URL, e.g. https://matrix.example.org")
 	user := f.fs.String("user", "", "the bot's user id, @name:server")
 	passStdin := f.fs.Bool("password-stdin", false, "read the password from standard input")
-	pos, err := flags(f.fs, args)
-	if err != nil {
+	if err := f.parse(args); err != nil {
 		return channels.Account{}, "", err
-	}
-	if len(pos) > 0 {
-		return channels.Account{}, "", usagef("account add matrix takes only flags (unexpected %q)", pos[0])
 	}
 	if *f.name == "" || *hs == "" || *user == "" || !*passStdin {
 		return channels.Account{}, "", usagef("account add matrix needs --name, --homeserver, --user and --password-stdin")
@@ -395,12 +392,9 @@ type statusJSON struct {
 func runAccountList(e *env, args []string) error {
 	fs := flag.NewFlagSet("account list", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := flags(fs, args)
+	_, err := parseArgs(fs, args, 0, "no arguments")
 	if err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("account list takes no arguments")
 	}
 	a, err := e.open()
 	if err != nil {
@@ -473,11 +467,8 @@ func details(a channels.Account) string {
 
 func runAccountRemove(e *env, args []string) error {
 	fs := flag.NewFlagSet("account remove", flag.ContinueOnError)
-	pos, err := flags(fs, args)
+	pos, err := parseArgs(fs, args, 1, "one account NAME")
 	if err != nil {
-		return err
-	}
-	if err := exactly("account remove", pos, 1, "one account NAME"); err != nil {
 		return err
 	}
 	a, err := e.open()
@@ -496,11 +487,8 @@ func runAccountRemove(e *env, args []string) error {
 
 func runAccountTest(e *env, args []string) error {
 	fs := flag.NewFlagSet("account test", flag.ContinueOnError)
-	pos, err := flags(fs, args)
+	pos, err := parseArgs(fs, args, 1, "one account NAME")
 	if err != nil {
-		return err
-	}
-	if err := exactly("account test", pos, 1, "one account NAME"); err != nil {
 		return err
 	}
 	a, err := e.open()

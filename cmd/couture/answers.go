@@ -75,11 +75,8 @@ func answersList(e *env, args []string) error {
 	fs := flag.NewFlagSet("answers list", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON")
 	lang := fs.String("lang", "", "only answers in this language (fr, en)")
-	pos, err := flags(fs, args)
+	_, err := parseArgs(fs, args, 0, "no arguments")
 	if err != nil {
-		return err
-	}
-	if err := exactly("answers list", pos, 0, "no arguments"); err != nil {
 		return err
 	}
 	a, err := e.openAnswers()
@@ -119,11 +116,8 @@ func answersShow(e *env, args []string) error {
 	asJSON := fs.Bool("json", false, "print JSON")
 	channel := fs.String("channel", "email", "render for this channel (email, sms, whatsapp, telegram, matrix)")
 	customer := fs.String("customer", "", "fill the placeholders for this customer ID")
-	pos, err := flags(fs, args)
+	pos, err := parseArgs(fs, args, 1, "one answer ID")
 	if err != nil {
-		return err
-	}
-	if err := exactly("answers show", pos, 1, "one answer ID"); err != nil {
 		return err
 	}
 	ch, err := inbox.ParseChannel(*channel)
@@ -213,12 +207,11 @@ func readBody(e *env) (string, error) {
 func answersAddEdit(e *env, sub string, args []string) error {
 	fs := flag.NewFlagSet("answers "+sub, flag.ContinueOnError)
 	f := newAnswerFlags(fs)
-	set := map[string]bool{}
 	pos, err := flags(fs, args)
 	if err != nil {
 		return err
 	}
-	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	set := setFlags(fs)
 	body, err := readBody(e)
 	if err != nil {
 		return err
@@ -277,11 +270,8 @@ func answersAddEdit(e *env, sub string, args []string) error {
 
 func answersRemove(e *env, args []string) error {
 	fs := flag.NewFlagSet("answers remove", flag.ContinueOnError)
-	pos, err := flags(fs, args)
+	pos, err := parseArgs(fs, args, 1, "one answer ID")
 	if err != nil {
-		return err
-	}
-	if err := exactly("answers remove", pos, 1, "one answer ID"); err != nil {
 		return err
 	}
 	a, err := e.openAnswers()
@@ -298,11 +288,8 @@ func answersRemove(e *env, args []string) error {
 func answersImport(e *env, args []string) error {
 	fs := flag.NewFlagSet("answers import", flag.ContinueOnError)
 	replace := fs.Bool("replace", false, "replace the whole library instead of merging")
-	pos, err := flags(fs, args)
+	pos, err := parseArgs(fs, args, 1, "one FILE (a JSON array of answers, - for standard input)")
 	if err != nil {
-		return err
-	}
-	if err := exactly("answers import", pos, 1, "one FILE (a JSON array of answers, - for standard input)"); err != nil {
 		return err
 	}
 	var data []byte
@@ -340,11 +327,8 @@ func answersImport(e *env, args []string) error {
 func answersExport(e *env, args []string) error {
 	fs := flag.NewFlagSet("answers export", flag.ContinueOnError)
 	out := fs.String("out", "", "write to FILE instead of standard output")
-	pos, err := flags(fs, args)
+	_, err := parseArgs(fs, args, 0, "no arguments")
 	if err != nil {
-		return err
-	}
-	if err := exactly("answers export", pos, 0, "no arguments"); err != nil {
 		return err
 	}
 	a, err := e.openAnswers()

@@ -142,11 +142,8 @@ func runExport(e *env, args []string) error {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	format := fs.String("format", "json", "json or mbox")
 	out := fs.String("out", "-", "file to write, - for standard output")
-	pos, err := flags(fs, args)
+	pos, err := parseArgs(fs, args, 1, "one customer ID")
 	if err != nil {
-		return err
-	}
-	if err := exactly("export", pos, 1, "one customer ID"); err != nil {
 		return err
 	}
 	if *format != "json" && *format != "mbox" {
@@ -270,11 +267,8 @@ func output(e *env, name string) (io.Writer, func() error, error) {
 
 func runBackup(e *env, args []string) error {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
-	pos, err := flags(fs, args)
+	pos, err := parseArgs(fs, args, 1, "a FILE (or - for standard output)")
 	if err != nil {
-		return err
-	}
-	if err := exactly("backup", pos, 1, "a FILE (or - for standard output)"); err != nil {
 		return err
 	}
 	a, err := e.open()
@@ -299,11 +293,8 @@ func runBackup(e *env, args []string) error {
 
 func runRestore(e *env, args []string) error {
 	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
-	pos, err := flags(fs, args)
+	pos, err := parseArgs(fs, args, 1, "a backup FILE (or - for standard input)")
 	if err != nil {
-		return err
-	}
-	if err := exactly("restore", pos, 1, "a backup FILE (or - for standard input)"); err != nil {
 		return err
 	}
 	r := e.stdin

@@ -194,6 +194,26 @@ func flagHelp(fs *flag.FlagSet) string {
 	return "flags: " + strings.Join(parts, ", ")
 }
 
+// parseArgs parses args with fs (see flags) and checks that exactly n
+// positional arguments remain; what describes them in the usage error.
+func parseArgs(fs *flag.FlagSet, args []string, n int, what string) ([]string, error) {
+	pos, err := flags(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if err := exactly(fs.Name(), pos, n, what); err != nil {
+		return nil, err
+	}
+	return pos, nil
+}
+
+// setFlags returns the names of the flags the command line set.
+func setFlags(fs *flag.FlagSet) map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return set
+}
+
 // exactly checks the number of positional arguments.
 func exactly(name string, pos []string, n int, what string) error {
 	if len(pos) != n {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -49,6 +50,16 @@ func parseCustomerID(s string) (inbox.CustomerID, error) {
 		return 0, usagef("%q is not a customer id (a positive number; couture customers lists them)", s)
 	}
 	return inbox.CustomerID(n), nil
+}
+
+// customerArg parses args with fs for a command that takes one customer
+// ID, and returns the ID.
+func customerArg(fs *flag.FlagSet, args []string) (inbox.CustomerID, error) {
+	pos, err := parseArgs(fs, args, 1, "one customer ID")
+	if err != nil {
+		return 0, err
+	}
+	return parseCustomerID(pos[0])
 }
 
 // plural renders a count with the singular or plural form of a word.

@@ -78,11 +78,8 @@ func runCustomers(e *env, args []string) error {
 	channel := fs.String("channel", "", "only customers reachable on this channel")
 	unread := fs.Bool("unread", false, "only customers with unread messages")
 	query := fs.String("query", "", "name or address contains")
-	pos, err := flags(fs, args)
+	_, err := parseArgs(fs, args, 0, "no arguments")
 	if err != nil {
-		return err
-	}
-	if err := exactly("customers", pos, 0, "no arguments"); err != nil {
 		return err
 	}
 	f := inbox.Filter{Unread: *unread, Query: *query}
@@ -166,14 +163,7 @@ func runTimeline(e *env, args []string) error {
 	asJSON := fs.Bool("json", false, "print JSON")
 	limit := fs.Int("limit", 200, "messages per page")
 	before := fs.String("before", "", "cursor of an older page (printed on stderr after a page)")
-	pos, err := flags(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := exactly("timeline", pos, 1, "one customer ID"); err != nil {
-		return err
-	}
-	id, err := parseCustomerID(pos[0])
+	id, err := customerArg(fs, args)
 	if err != nil {
 		return err
 	}
@@ -288,11 +278,8 @@ func runSearch(e *env, args []string) error {
 func runStats(e *env, args []string) error {
 	fs := flag.NewFlagSet("stats", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := flags(fs, args)
+	_, err := parseArgs(fs, args, 0, "no arguments")
 	if err != nil {
-		return err
-	}
-	if err := exactly("stats", pos, 0, "no arguments"); err != nil {
 		return err
 	}
 	a, err := e.open()

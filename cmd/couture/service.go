@@ -69,11 +69,8 @@ func runHours(e *env, args []string) error {
 	}
 	var holidays listFlag
 	fs.Var(&holidays, "holiday", "a closed date, YYYY-MM-DD (repeat, or comma-separate)")
-	pos, err := flags(fs, args[1:])
+	_, err := parseArgs(fs, args[1:], 0, "flags only")
 	if err != nil {
-		return err
-	}
-	if err := exactly("hours set", pos, 0, "flags only"); err != nil {
 		return err
 	}
 	if *zone == "" {
@@ -100,11 +97,8 @@ func runHours(e *env, args []string) error {
 func hoursShow(e *env, args []string) error {
 	fs := flag.NewFlagSet("hours show", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := flags(fs, args)
+	_, err := parseArgs(fs, args, 0, "no arguments")
 	if err != nil {
-		return err
-	}
-	if err := exactly("hours show", pos, 0, "no arguments"); err != nil {
 		return err
 	}
 	a, err := e.open()
@@ -161,6 +155,16 @@ func onOff(pos []string, name string) (string, error) {
 	return "", usagef("%s takes on or off", name)
 }
 
+// parseOnOff parses args with fs for a rule command that takes on, off or
+// no argument, and returns it ("" when absent).
+func parseOnOff(fs *flag.FlagSet, args []string) (string, error) {
+	pos, err := flags(fs, args)
+	if err != nil {
+		return "", err
+	}
+	return onOff(pos, fs.Name())
+}
+
 func parseChannels(s string) ([]inbox.ChannelKind, error) {
 	var out []inbox.ChannelKind
 	for _, x := range splitList(s) {
@@ -183,15 +187,11 @@ func runBusiness(e *env, args []string) error {
 	own := fs.String("own", "", "the business's own addresses, comma-separated (never answered automatically)")
 	fcr := fs.Int("fcr-days", 0, "first-contact-resolution window in days (default 7)")
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := flags(fs, args)
+	_, err := parseArgs(fs, args, 0, "flags only")
 	if err != nil {
 		return err
 	}
-	if err := exactly("business", pos, 0, "flags only"); err != nil {
-		return err
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	set := setFlags(fs)
 	a, err := e.open()
 	if err != nil {
 		return err
@@ -218,6 +218,19 @@ func runBusiness(e *env, args []string) error {
 		return err
 	}
 	return printService(e, a.desk, svc, *asJSON)
+}
+
+// updateService changes the service settings with edit and shows them
+// all.
+func updateService(e *env, d *inbox.Desk, edit func(*inbox.Service)) error {
+	svc, err := d.UpdateService(func(s *inbox.Service) error {
+		edit(s)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return printService(e, d, svc, false)
 }
 
 // printService shows every service setting.
@@ -259,16 +272,11 @@ func runAutoAck(e *env, args []string) error {
 	always := fs.Bool("always", false, "acknowledge during business hours too")
 	channels := fs.String("channels", "", "channels, comma-separated, or all")
 	every := fs.Int("every", 0, "at most one acknowledgement per customer in this many hours (default 24)")
-	pos, err := flags(fs, args)
+	state, err := parseOnOff(fs, args)
 	if err != nil {
 		return err
 	}
-	state, err := onOff(pos, "auto-ack")
-	if err != nil {
-		return err
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	set := setFlags(fs)
 	chs, err := parseChannels(*channels)
 	if err != nil {
 		return err
@@ -277,7 +285,7 @@ func runAutoAck(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, err := a.desk.UpdateService(func(s *inbox.Service) error {
+	return updateService(e, a.desk, func(s *inbox.Service) {
 		if state != "" {
 			s.Ack.Enabled = state == "on"
 		}
@@ -290,12 +298,7 @@ func runAutoAck(e *env, args []string) error {
 		if set["every"] {
 			s.Ack.EveryHours = *every
 		}
-		return nil
 	})
-	if err != nil {
-		return err
-	}
-	return printService(e, a.desk, svc, false)
 }
 
 func runBot(e *env, args []string) error {
@@ -304,11 +307,7 @@ func runBot(e *env, args []string) error {
 	}
 	fs := flag.NewFlagSet("bot", flag.ContinueOnError)
 	channels := fs.String("channels", "", "channels, comma-separated, or all")
-	pos, err := flags(fs, args)
-	if err != nil {
-		return err
-	}
-	state, err := onOff(pos, "bot")
+	state, err := parseOnOff(fs, args)
 	if err != nil {
 		return err
 	}
@@ -316,25 +315,19 @@ func runBot(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	set := setFlags(fs)
 	a, err := e.openAnswers()
 	if err != nil {
 		return err
 	}
-	svc, err := a.desk.UpdateService(func(s *inbox.Service) error {
+	return updateService(e, a.desk, func(s *inbox.Service) {
 		if state != "" {
 			s.Bot.Enabled = state == "on"
 		}
 		if set["channels"] {
 			s.Bot.Channels = chs
 		}
-		return nil
 	})
-	if err != nil {
-		return err
-	}
-	return printService(e, a.desk, svc, false)
 }
 
 // botTestRun is "bot test TEXT…" (what the bot would decide, nothing sent)
@@ -438,13 +431,12 @@ func runSurvey(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	set := setFlags(fs)
 	a, err := e.open()
 	if err != nil {
 		return err
 	}
-	svc, err := a.desk.UpdateService(func(s *inbox.Service) error {
+	return updateService(e, a.desk, func(s *inbox.Service) {
 		if state != "" {
 			s.Survey.Enabled = state == "on"
 		}
@@ -454,12 +446,7 @@ func runSurvey(e *env, args []string) error {
 		if set["answer-days"] {
 			s.Survey.AnswerDays = *days
 		}
-		return nil
 	})
-	if err != nil {
-		return err
-	}
-	return printService(e, a.desk, svc, false)
 }
 
 func runSender(e *env, args []string) error {
@@ -528,11 +515,8 @@ func runReport(e *env, args []string) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	days := fs.Int("days", 30, "the last N days, today included")
 	asJSON := fs.Bool("json", false, "print JSON (inbox.Report, daily buckets)")
-	pos, err := flags(fs, args)
+	_, err := parseArgs(fs, args, 0, "no arguments")
 	if err != nil {
-		return err
-	}
-	if err := exactly("report", pos, 0, "no arguments"); err != nil {
 		return err
 	}
 	if *days <= 0 || *days > 3660 {

@@ -70,14 +70,7 @@ func runNote(e *env, args []string) error {
 func statusCommand(name string, fn func(*inbox.Desk, inbox.CustomerID, string) (inbox.Customer, error)) func(*env, []string) error {
 	return func(e *env, args []string) error {
 		fs := flag.NewFlagSet(name, flag.ContinueOnError)
-		pos, err := flags(fs, args)
-		if err != nil {
-			return err
-		}
-		if err := exactly(name, pos, 1, "one customer ID"); err != nil {
-			return err
-		}
-		id, err := parseCustomerID(pos[0])
+		id, err := customerArg(fs, args)
 		if err != nil {
 			return err
 		}
@@ -98,14 +91,7 @@ func runSnooze(e *env, args []string) error {
 	fs := flag.NewFlagSet("snooze", flag.ContinueOnError)
 	until := fs.String("until", "", "RFC 3339 time or YYYY-MM-DD (local midnight)")
 	dur := fs.Duration("for", 0, "duration, e.g. 4h or 72h")
-	pos, err := flags(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := exactly("snooze", pos, 1, "one customer ID"); err != nil {
-		return err
-	}
-	id, err := parseCustomerID(pos[0])
+	id, err := customerArg(fs, args)
 	if err != nil {
 		return err
 	}
@@ -147,11 +133,8 @@ func runMerge(e *env, args []string) error {
 	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON")
 	reason := fs.String("reason", "", "why (kept in the audit trail)")
-	pos, err := flags(fs, args)
+	pos, err := parseArgs(fs, args, 2, "INTO and FROM customer IDs")
 	if err != nil {
-		return err
-	}
-	if err := exactly("merge", pos, 2, "INTO and FROM customer IDs"); err != nil {
 		return err
 	}
 	into, err := parseCustomerID(pos[0])
@@ -184,11 +167,8 @@ func runMerge(e *env, args []string) error {
 
 func runUnmerge(e *env, args []string) error {
 	fs := flag.NewFlagSet("unmerge", flag.ContinueOnError)
-	pos, err := flags(fs, args)
+	pos, err := parseArgs(fs, args, 1, "one MERGE_ID (customers --json lists them under merges)")
 	if err != nil {
-		return err
-	}
-	if err := exactly("unmerge", pos, 1, "one MERGE_ID (customers --json lists them under merges)"); err != nil {
 		return err
 	}
 	n, err := strconv.ParseUint(pos[0], 10, 64)

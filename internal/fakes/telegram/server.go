@@ -43,6 +43,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf16"
+
+	"github.com/couture/couture/internal/fakes/fault"
 )
 
 // Limits the Bot API documents.
@@ -86,14 +88,6 @@ type Sent struct {
 	Message  Message
 }
 
-type failure struct {
-	method string // "" for any method
-	status int
-	body   string
-	header http.Header
-	lose   bool // process the request, then hang up without answering
-}
-
 type storedFile struct {
 	file File
 	data []byte
@@ -127,8 +121,7 @@ type Server struct {
 	conflicts  int
 	arrived    chan struct{} // closed when an update arrives
 	called     chan struct{} // closed when a request arrives
-	failures   []failure
-	delay      time.Duration
+	faults     fault.Queue
 	sent       []Sent
 	calls      []Call
 	accepted   map[int64]time.Time // update id → when Inject accepted it
@@ -200,11 +193,7 @@ func (s *Server) SetWebhook(url string) {
 }
 
 // SetDelay makes every API answer wait d first (a slow network).
-func (s *Server) SetDelay(d time.Duration) {
-	s.mu.Lock()
-	s.delay = d
-	s.mu.Unlock()
-}
+func (s *Server) SetDelay(d time.Duration) { s.faults.SetDelay(d) }
 
 // Block makes sendMessage to user fail with 403 "bot was blocked by the user".
 func (s *Server) Block(user int64) {
@@ -223,30 +212,24 @@ func (s *Server) FailMethod(method string, status int, body string) {
 	if body == "" {
 		body = errorBody(status, http.StatusText(status), 0)
 	}
-	s.mu.Lock()
-	s.failures = append(s.failures, failure{method: strings.ToLower(method), status: status, body: body})
-	s.mu.Unlock()
+	s.faults.Add(fault.Fault{Op: strings.ToLower(method), Status: status, Body: body})
 }
 
 // LoseAnswer makes the next call of method succeed on the server (a
 // message is sent, updates confirmed…) but hang up before answering, as a
 // connection lost at the worst moment.
 func (s *Server) LoseAnswer(method string) {
-	s.mu.Lock()
-	s.failures = append(s.failures, failure{method: strings.ToLower(method), lose: true})
-	s.mu.Unlock()
+	s.faults.Add(fault.Fault{Op: strings.ToLower(method), Lose: true})
 }
 
 // RateLimitNext makes the next call of method ("" for any) answer 429 Too
 // Many Requests with parameters.retry_after = seconds.
 func (s *Server) RateLimitNext(method string, seconds int) {
 	body := errorBody(http.StatusTooManyRequests, fmt.Sprintf("Too Many Requests: retry after %d", seconds), seconds)
-	s.mu.Lock()
-	s.failures = append(s.failures, failure{
-		method: strings.ToLower(method), status: http.StatusTooManyRequests, body: body,
-		header: http.Header{"Retry-After": {strconv.Itoa(seconds)}},
+	s.faults.Add(fault.Fault{
+		Op: strings.ToLower(method), Status: http.StatusTooManyRequests, Body: body,
+		Header: http.Header{"Retry-After": {strconv.Itoa(seconds)}},
 	})
-	s.mu.Unlock()
 }
 
 // Sent returns the messages the client sent, oldest first.
@@ -442,16 +425,12 @@ func (s *Server) AddFile(data []byte, dir, ext string) File {
 
 // serve routes /bot<token>/<method> and /file/bot<token>/<path>.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	delay, token := s.delay, s.Token
-	s.mu.Unlock()
-	if delay > 0 {
-		select {
-		case <-time.After(delay):
-		case <-r.Context().Done():
-			return
-		}
+	if !s.faults.Wait(r) {
+		return
 	}
+	s.mu.Lock()
+	token := s.Token
+	s.mu.Unlock()
 	path := r.URL.Path
 	if rest, ok := strings.CutPrefix(path, "/file/bot"); ok {
 		s.download(w, r, token, rest)
@@ -494,35 +473,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.calls = append(s.calls, Call{Method: method, Params: params, At: time.Now()})
 	close(s.called)
 	s.called = make(chan struct{})
-	for i, f := range s.failures {
-		if f.method == "" || f.method == lower {
-			s.failures = append(s.failures[:i], s.failures[i+1:]...)
-			s.mu.Unlock()
-			if f.lose {
-				s.dispatch(httptest.NewRecorder(), r, lower, params)
-				hangUp(w)
-				return
-			}
-			for k, v := range f.header {
-				w.Header()[k] = v
-			}
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(f.status)
-			io.WriteString(w, f.body)
-			return
-		}
-	}
 	s.mu.Unlock()
-	s.dispatch(w, r, lower, params)
-}
-
-// hangUp closes the client's connection without an answer.
-func hangUp(w http.ResponseWriter) {
-	if hj, ok := w.(http.Hijacker); ok {
-		if conn, _, err := hj.Hijack(); err == nil {
-			conn.Close()
-		}
+	if s.faults.Answer(w, lower, func(w http.ResponseWriter) { s.dispatch(w, r, lower, params) }) {
+		return
 	}
+	s.dispatch(w, r, lower, params)
 }
 
 // dispatch runs a Bot API method.
@@ -709,10 +664,8 @@ func (s *Server) pending(limit int64, allowed map[string]bool) []Update {
 
 // sendMessage implements https://core.telegram.org/bots/api#sendmessage.
 func (s *Server) sendMessage(w http.ResponseWriter, p map[string]string) {
-	raw, ok := p["chat_id"]
-	if !ok || raw == "" {
-		s.violation("sendMessage without chat_id")
-		writeError(w, http.StatusBadRequest, "Bad Request: chat_id is empty", 0)
+	raw, ok := s.required(w, "sendMessage", p, "chat_id")
+	if !ok {
 		return
 	}
 	text, ok := p["text"]
@@ -767,10 +720,8 @@ func (s *Server) sendMessage(w http.ResponseWriter, p map[string]string) {
 // ratio over 20. The sent message carries a Document, or a Photo in three
 // sizes, whose file_id getFile serves.
 func (s *Server) sendFile(w http.ResponseWriter, r *http.Request, method, param string, p map[string]string) {
-	raw, ok := p["chat_id"]
-	if !ok || raw == "" {
-		s.violation("%s without chat_id", method)
-		writeError(w, http.StatusBadRequest, "Bad Request: chat_id is empty", 0)
+	raw, ok := s.required(w, method, p, "chat_id")
+	if !ok {
 		return
 	}
 	caption := p["caption"]
@@ -893,10 +844,8 @@ func (s *Server) uploaded(r *http.Request, param string, p map[string]string) (d
 
 // getFile implements https://core.telegram.org/bots/api#getfile.
 func (s *Server) getFile(w http.ResponseWriter, p map[string]string) {
-	id, ok := p["file_id"]
-	if !ok || id == "" {
-		s.violation("getFile without file_id")
-		writeError(w, http.StatusBadRequest, "Bad Request: file_id is empty", 0)
+	id, ok := s.required(w, "getFile", p, "file_id")
+	if !ok {
 		return
 	}
 	s.mu.Lock()
@@ -937,6 +886,19 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, token, rest st
 	w.Header().Set("Content-Type", ct)
 	w.Header().Set("Content-Length", strconv.Itoa(len(f.data)))
 	w.Write(f.data)
+}
+
+// required returns the parameter name of a call of method. A missing or
+// empty one is a violation, answered as the Bot API does: 400 "Bad Request:
+// <name> is empty".
+func (s *Server) required(w http.ResponseWriter, method string, p map[string]string, name string) (string, bool) {
+	v, ok := p[name]
+	if !ok || v == "" {
+		s.violation("%s without %s", method, name)
+		writeError(w, http.StatusBadRequest, "Bad Request: "+name+" is empty", 0)
+		return "", false
+	}
+	return v, true
 }
 
 func (s *Server) badParam(w http.ResponseWriter, method string, err error) {

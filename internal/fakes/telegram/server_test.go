@@ -27,6 +27,13 @@ type answer struct {
 func call(t *testing.T, s *Server, tok, method string, params url.Values) (int, answer) {
 	t.Helper()
 	resp, err := http.PostForm(s.URL+"/bot"+tok+"/"+method, params)
+	return answerOf(t, method, resp, err)
+}
+
+// answerOf reads the answer to a request of method, failing the test when
+// the request failed or the answer is not JSON.
+func answerOf(t *testing.T, method string, resp *http.Response, err error) (int, answer) {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,15 +27,7 @@ func upload(t *testing.T, s *Server, method string, fields map[string]string, fi
 	}
 	mw.Close()
 	resp, err := http.Post(s.URL+"/bot"+token+"/"+method, mw.FormDataContentType(), &body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var a answer
-	if err := json.NewDecoder(resp.Body).Decode(&a); err != nil {
-		t.Fatalf("%s: answer is not JSON: %v", method, err)
-	}
-	return resp.StatusCode, a
+	return answerOf(t, method, resp, err)
 }
 
 func pngOf(t *testing.T, w, h int) []byte {

@@ -40,6 +40,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf16"
+
+	"github.com/couture/couture/internal/fakes/fault"
 )
 
 // MaxBody is the longest message body Twilio accepts, in characters.
@@ -135,14 +137,6 @@ type mediaItem struct {
 	created          time.Time
 }
 
-type failure struct {
-	op     string
-	status int
-	body   string
-	header http.Header
-	lose   bool // process the request, then hang up without answering
-}
-
 // Server is a fake Twilio REST API for one account. It is safe for
 // concurrent use.
 type Server struct {
@@ -165,8 +159,7 @@ type Server struct {
 	media       map[string]*mediaItem // by ME sid
 	cdn         map[string]*mediaItem // by CDN token
 	seq         int
-	failures    []failure
-	delay       time.Duration
+	faults      fault.Queue
 	maxPage     int
 	requests    []Request
 	violations  []string
@@ -268,11 +261,7 @@ func (s *Server) SetClock(now func() time.Time) {
 }
 
 // SetDelay makes every API answer wait d first.
-func (s *Server) SetDelay(d time.Duration) {
-	s.mu.Lock()
-	s.delay = d
-	s.mu.Unlock()
-}
+func (s *Server) SetDelay(d time.Duration) { s.faults.SetDelay(d) }
 
 // SetMaxPageSize caps list pages at n items whatever PageSize asks (0: no
 // cap beyond Twilio's 1000), to exercise paging.
@@ -293,9 +282,7 @@ func (s *Server) FailOperation(op string, status int, body string) {
 	if body == "" {
 		body = errorBody(status, 20000+status, http.StatusText(status))
 	}
-	s.mu.Lock()
-	s.failures = append(s.failures, failure{op: op, status: status, body: body})
-	s.mu.Unlock()
+	s.faults.Add(fault.Fault{Op: op, Status: status, Body: body})
 }
 
 // FailCode makes the next request of op answer status with Twilio's error
@@ -308,19 +295,15 @@ func (s *Server) FailCode(op string, status, code int, message string) {
 // is created…) but hang up before answering, as a connection lost at the
 // worst moment.
 func (s *Server) LoseAnswer(op string) {
-	s.mu.Lock()
-	s.failures = append(s.failures, failure{op: op, lose: true})
-	s.mu.Unlock()
+	s.faults.Add(fault.Fault{Op: op, Lose: true})
 }
 
 // RateLimitNext makes the next request of op ("" for any) answer 429 with
 // error 20429 and Retry-After: seconds.
 func (s *Server) RateLimitNext(op string, seconds int) {
-	s.mu.Lock()
-	s.failures = append(s.failures, failure{op: op, status: http.StatusTooManyRequests,
-		body:   errorBody(http.StatusTooManyRequests, CodeTooManyRequests, "Too Many Requests"),
-		header: http.Header{"Retry-After": {strconv.Itoa(seconds)}}})
-	s.mu.Unlock()
+	s.faults.Add(fault.Fault{Op: op, Status: http.StatusTooManyRequests,
+		Body:   errorBody(http.StatusTooManyRequests, CodeTooManyRequests, "Too Many Requests"),
+		Header: http.Header{"Retry-After": {strconv.Itoa(seconds)}}})
 }
 
 // AddInbound stores a message received from a customer: from is their
@@ -449,15 +432,8 @@ var (
 )
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	delay := s.delay
-	s.mu.Unlock()
-	if delay > 0 {
-		select {
-		case <-time.After(delay):
-		case <-r.Context().Done():
-			return
-		}
+	if !s.faults.Wait(r) {
+		return
 	}
 	if tok, ok := strings.CutPrefix(r.URL.Path, "/cdn/"); ok {
 		s.serveCDN(w, r, tok)
@@ -522,30 +498,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, CodeNotFound, "The requested resource "+r.URL.Path+" was not found")
 		return
 	}
-	s.mu.Lock()
-	for i, f := range s.failures {
-		if f.op == "" || f.op == op.ID {
-			s.failures = append(s.failures[:i], s.failures[i+1:]...)
-			s.mu.Unlock()
-			if f.lose {
-				s.dispatch(httptest.NewRecorder(), r, op, params)
-				if hj, ok := w.(http.Hijacker); ok {
-					if conn, _, err := hj.Hijack(); err == nil {
-						conn.Close()
-					}
-				}
-				return
-			}
-			for k, v := range f.header {
-				w.Header()[k] = v
-			}
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(f.status)
-			io.WriteString(w, f.body)
-			return
-		}
+	if s.faults.Answer(w, op.ID, func(w http.ResponseWriter) { s.dispatch(w, r, op, params) }) {
+		return
 	}
-	s.mu.Unlock()
 	s.dispatch(w, r, op, params)
 }
 
