@@ -153,7 +153,7 @@ func (ix *indexer) batch() (int, error) {
 			n++
 			last = inbox.MessageID(binary.BigEndian.Uint64(k))
 			var m inbox.Message
-			if err := jsonUnmarshal(v, &m); err != nil {
+			if err := decodeMessage(v, &m); err != nil {
 				return fmt.Errorf("decode message %d: %w", last, err)
 			}
 			if m.Direction == inbox.Event {

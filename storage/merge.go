@@ -130,7 +130,7 @@ func (t *txn) move(from, to inbox.CustomerID, only map[inbox.MessageID]bool) ([]
 			return nil, err
 		}
 		m.CustomerID = to
-		if err := putJSON(t.bucket(bMessages), u64(uint64(id)), m); err != nil {
+		if err := t.bucket(bMessages).Put(u64(uint64(id)), t.messageRecord(m)); err != nil {
 			return nil, err
 		}
 		moved = append(moved, id)

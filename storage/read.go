@@ -3,7 +3,6 @@ package storage
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 
 	"github.com/couture/couture/inbox"
@@ -28,13 +27,15 @@ func (s *Store) Customers() ([]inbox.Customer, error) {
 	var out []inbox.Customer
 	err := s.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bCustomers)
-		out = make([]inbox.Customer, 0, b.Stats().KeyN)
+		// Customer IDs come from the bucket's sequence, plus Other's 0: a
+		// bound on the count without walking the pages as Stats does.
+		out = make([]inbox.Customer, 0, min(b.Sequence()+1, 1<<20))
+		var ids identitySlab
 		return b.ForEach(func(k, v []byte) error {
-			var c inbox.Customer
-			if err := json.Unmarshal(v, &c); err != nil {
+			out = append(out, inbox.Customer{})
+			if err := decodeCustomer(v, &out[len(out)-1], &ids); err != nil {
 				return fmt.Errorf("decode customer %x: %w", k, err)
 			}
-			out = append(out, c)
 			return nil
 		})
 	})
@@ -145,7 +146,10 @@ func (s *Store) Outbox() ([]inbox.Message, error) {
 	return out, err
 }
 
-// Counts returns the number of customers and messages, cheaply.
+// Counts returns the number of customers and messages. bbolt keeps no key
+// count, so it walks every page of both buckets: hundreds of megabytes of a
+// large store. Tests and tools only; nothing on the desktop app's start
+// path calls it.
 func (s *Store) Counts() (customers, messages int, err error) {
 	err = s.view(func(tx *bolt.Tx) error {
 		customers = tx.Bucket(bCustomers).Stats().KeyN

@@ -263,5 +263,3 @@ func (s *Store) SetSetting(key string, value []byte) error {
 		return tx.Bucket(bSettings).Put([]byte(key), value)
 	})
 }
-
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
