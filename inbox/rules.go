@@ -149,8 +149,22 @@ func Preview(m *Message) string {
 	if strings.TrimSpace(s) == "" {
 		s = m.Subject
 	}
-	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) > previewRunes {
+	// Only the words that can show are joined: a long body costs no more
+	// than a short one.
+	var b strings.Builder
+	n := 0
+	for w := range strings.FieldsSeq(s) {
+		if n > 0 {
+			b.WriteByte(' ')
+			n++
+		}
+		b.WriteString(w)
+		if n += utf8.RuneCountInString(w); n > previewRunes {
+			break
+		}
+	}
+	s = b.String()
+	if n > previewRunes {
 		r := []rune(s)
 		s = string(r[:previewRunes-1]) + "…"
 	}

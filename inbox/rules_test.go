@@ -328,6 +328,9 @@ func TestPreview(t *testing.T) {
 		{name: "empty", want: ""},
 		{name: "exactly the limit", text: exact, want: exact},
 		{name: "cut on runes", text: long, want: strings.Repeat("é", previewRunes-1) + "…"},
+		{name: "limit then more words", text: exact + " b", want: exact[:previewRunes-1] + "…"},
+		{name: "one word short then a long one", text: exact[:previewRunes-2] + " " + long, want: exact[:previewRunes-2] + " " + "…"},
+		{name: "long body", text: strings.Repeat("la robe est prête\n\n", 10000), want: previewOf(strings.Repeat("la robe est prête ", 7))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -340,6 +343,16 @@ func TestPreview(t *testing.T) {
 			}
 		})
 	}
+}
+
+// previewOf is what Preview gives for s: all of it with white space
+// collapsed, cut at previewRunes with an ellipsis.
+func previewOf(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > previewRunes {
+		return string(r[:previewRunes-1]) + "…"
+	}
+	return s
 }
 
 func TestNameFrom(t *testing.T) {
