@@ -55,7 +55,14 @@ const (
 	blobDeflate = 1
 )
 
-var bBlobs = []byte("blobs")
+// Small blobs are kept in two buckets: blobs maps a key (the 32 bytes of
+// the hash) to a number, and blobdata maps the number to the value.
+// Numbers only grow, so a batch appends its values at the end of blobdata
+// instead of rewriting pages all over the file, as hash-ordered values would.
+var (
+	bBlobs    = []byte("blobs")
+	bBlobData = []byte("blobdata")
+)
 
 var _ inbox.Blobs = (*Store)(nil)
 
@@ -101,8 +108,8 @@ func (s *Store) Open(key string) (io.ReadCloser, error) {
 	v := s.blobs.held(key)
 	if v == nil {
 		err := s.view(func(tx *bolt.Tx) error {
-			if b := tx.Bucket(bBlobs).Get(blobKey(key)); b != nil {
-				v = bytes.Clone(b)
+			if n := tx.Bucket(bBlobs).Get(blobKey(key)); n != nil {
+				v = bytes.Clone(tx.Bucket(bBlobData).Get(n))
 			}
 			return nil
 		})
@@ -198,13 +205,21 @@ func (b *blobStore) write(tx *bolt.Tx, taken map[string][]byte) error {
 	if len(taken) == 0 {
 		return nil
 	}
-	bk := tx.Bucket(bBlobs)
+	index, data := tx.Bucket(bBlobs), tx.Bucket(bBlobData)
+	data.FillPercent = 1 // appended, never split in the middle
 	for key, v := range taken {
 		k := blobKey(key)
-		if bk.Get(k) != nil {
+		if index.Get(k) != nil {
 			continue
 		}
-		if err := bk.Put(k, v); err != nil {
+		n, err := data.NextSequence()
+		if err != nil {
+			return err
+		}
+		if err := data.Put(u64(n), v); err != nil {
+			return err
+		}
+		if err := index.Put(k, u64(n)); err != nil {
 			return err
 		}
 	}

@@ -32,7 +32,9 @@ func inBucket(t *testing.T, s *Store, key string) []byte {
 	t.Helper()
 	var v []byte
 	if err := s.view(func(tx *bolt.Tx) error {
-		v = bytes.Clone(tx.Bucket(bBlobs).Get(blobKey(key)))
+		if n := tx.Bucket(bBlobs).Get(blobKey(key)); n != nil {
+			v = bytes.Clone(tx.Bucket(bBlobData).Get(n))
+		}
 		return nil
 	}); err != nil {
 		t.Fatal(err)

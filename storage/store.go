@@ -137,8 +137,12 @@ var migrations = []migration{
 		return nil
 	}},
 	{2, "small blobs inside the store", func(tx *bolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(bBlobs)
-		return err
+		for _, b := range [][]byte{bBlobs, bBlobData} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
 	}},
 }
 
