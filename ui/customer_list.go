@@ -2,9 +2,11 @@ package ui
 
 import (
 	"fmt"
+	"image/color"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -384,39 +386,47 @@ func (l *keyList) TypedRune(r rune) {
 }
 
 // customerRow is one row of the list, laid out by hand on two lines so
-// every row has the same small height.
+// every row has the same small height. Its texts are bare canvas texts,
+// placed where labels would draw them and cut with ellipsize: the list binds
+// rows anew on every scroll step, and a truncating label is too slow for
+// that.
 type customerRow struct {
 	widget.BaseWidget
 	dot     *dot
-	name    *widget.Label
-	when    *widget.RichText
+	name    *canvas.Text
+	when    *canvas.Text
 	badges  [4]*badge
 	nb      int
-	preview *widget.RichText
+	preview *canvas.Text
+
+	// What the row shows, the texts in full; name and preview show them
+	// cut to the width they had at the last layout (cut).
+	nameText, previewText string
+	unread                bool
+	whenColor             fyne.ThemeColorName
+	cut                   float32
 }
 
 func newCustomerRow() *customerRow {
-	r := &customerRow{dot: newDot()}
-	r.name = widget.NewLabel("Customer name")
-	r.name.Truncation = fyne.TextTruncateEllipsis
-	r.when = muted("23 h")
-	r.preview = muted("Last message")
-	r.preview.Truncation = fyne.TextTruncateEllipsis
+	r := &customerRow{dot: newDot(), whenColor: theme.ColorNamePlaceHolder}
+	r.name = canvas.NewText("", color.Transparent)
+	r.when = canvas.NewText("", color.Transparent)
+	r.preview = canvas.NewText("", color.Transparent)
 	for i := range r.badges {
-		r.badges[i] = newChannelBadge(inbox.ChannelEmail)
+		r.badges[i] = &badge{} // drawn once show gives it a channel
+		r.badges[i].ExtendBaseWidget(r.badges[i])
 		r.badges[i].Hide()
 	}
 	r.ExtendBaseWidget(r)
+	r.style()
 	return r
 }
 
 // show fills the row. whenColor is the colour of the corner text: a wait
 // in the warning or error colour, a date muted.
 func (r *customerRow) show(name, when string, whenColor fyne.ThemeColorName, unread bool, chans []inbox.ChannelKind, preview string) {
-	r.name.TextStyle.Bold = unread
-	r.name.Text = name
-	r.name.Refresh()
-	setSmall(r.when, when, whenColor, whenColor != theme.ColorNamePlaceHolder)
+	r.nameText, r.previewText, r.unread, r.whenColor = name, preview, unread, whenColor
+	r.when.Text = when
 	r.dot.Hidden = !unread
 	r.dot.Refresh()
 	r.nb = min(len(chans), len(r.badges))
@@ -428,8 +438,24 @@ func (r *customerRow) show(name, when string, whenColor fyne.ThemeColorName, unr
 			b.Hide()
 		}
 	}
-	setSmall(r.preview, preview, theme.ColorNamePlaceHolder, false)
+	r.style()
+	r.cut = -1
 	r.layout(r.Size())
+	r.name.Refresh()
+	r.when.Refresh()
+	r.preview.Refresh()
+}
+
+// style gives the texts their theme sizes, colours and weights.
+func (r *customerRow) style() {
+	r.name.TextSize = theme.TextSize()
+	r.name.TextStyle.Bold = r.unread
+	r.name.Color = themeColor(theme.ColorNameForeground)
+	r.when.TextSize = theme.CaptionTextSize()
+	r.when.TextStyle.Bold = r.whenColor != theme.ColorNamePlaceHolder
+	r.when.Color = themeColor(r.whenColor)
+	r.preview.TextSize = theme.CaptionTextSize()
+	r.preview.Color = themeColor(theme.ColorNamePlaceHolder)
 }
 
 // CreateRenderer implements fyne.Widget.
@@ -446,8 +472,9 @@ type rowRenderer struct {
 	objs []fyne.CanvasObject
 }
 
-// Row geometry: the labels carry their own inner padding, so the second
-// line's label overlaps the first's bottom padding.
+// Row geometry: each text sits where a label (which pads its text by
+// theme.InnerPadding on every side) would draw it, so the second line's
+// label overlaps the first's bottom padding.
 const (
 	rowHeight  = 54
 	rowIndent  = 14 // room for the unread dot
@@ -461,17 +488,26 @@ func (r *customerRow) layout(size fyne.Size) {
 	if size.Width <= 0 {
 		return
 	}
-	whenW := r.when.MinSize().Width
-	nameH := r.name.MinSize().Height
+	pad := theme.InnerPadding()
+	whenSize := r.when.MinSize()
+	whenW := whenSize.Width + 2*pad
+	nameX, nameW := rowIndent-pad/2, size.Width-rowIndent-whenW+pad
+	recut := r.cut != size.Width
+	r.cut = size.Width
+	if recut {
+		r.name.Text = ellipsize(r.nameText, nameW-2*pad, r.name.TextSize, r.name.TextStyle)
+	}
+	nameSize := r.name.MinSize()
+	nameH := nameSize.Height + 2*pad
 	r.dot.Move(fyne.NewPos(2, nameH/2-dotSize/2-1))
 	r.dot.Resize(fyne.NewSquareSize(dotSize))
-	r.name.Move(fyne.NewPos(rowIndent-theme.InnerPadding()/2, 0))
-	r.name.Resize(fyne.NewSize(size.Width-rowIndent-whenW+theme.InnerPadding(), nameH))
-	r.when.Move(fyne.NewPos(size.Width-whenW, 2))
-	r.when.Resize(fyne.NewSize(whenW, r.when.MinSize().Height))
+	r.name.Move(fyne.NewPos(nameX+pad, pad))
+	r.name.Resize(nameSize)
+	r.when.Move(fyne.NewPos(size.Width-whenW+pad, 2+pad))
+	r.when.Resize(whenSize)
 
-	x := float32(rowIndent + theme.InnerPadding()/2)
-	ph := r.preview.MinSize().Height
+	x := float32(rowIndent + pad/2)
+	ph := r.preview.MinSize().Height + 2*pad
 	for i := 0; i < r.nb; i++ {
 		b := r.badges[i]
 		bs := b.MinSize()
@@ -480,16 +516,23 @@ func (r *customerRow) layout(size fyne.Size) {
 		x += bs.Width + badgeSpace
 	}
 	if r.nb > 0 {
-		x += badgeSpace - theme.InnerPadding()
+		x += badgeSpace - pad
 	} else {
-		x = rowIndent - theme.InnerPadding()/2
+		x = rowIndent - pad/2
 	}
-	r.preview.Move(fyne.NewPos(x, rowLine2))
-	r.preview.Resize(fyne.NewSize(size.Width-x, ph))
+	if recut {
+		r.preview.Text = ellipsize(r.previewText, size.Width-x-2*pad, r.preview.TextSize, r.preview.TextStyle)
+	}
+	r.preview.Move(fyne.NewPos(x+pad, rowLine2+pad))
+	r.preview.Resize(r.preview.MinSize())
 }
 
 func (rr *rowRenderer) MinSize() fyne.Size { return fyne.NewSize(120, rowHeight) }
+
+// Refresh follows a theme change: sizes and colours, then the cuts.
 func (rr *rowRenderer) Refresh() {
+	rr.r.style()
+	rr.r.cut = -1
 	for _, o := range rr.objs {
 		o.Refresh()
 	}

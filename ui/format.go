@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -15,18 +16,38 @@ import (
 // shortWait is a wait in one unit, rounded down: "now", "5 min", "2 h",
 // "3 d", "6 w". A negative duration (clock skew) reads "now".
 func shortWait(d time.Duration) string {
-	n := func(x time.Duration) map[string]any { return map[string]any{"N": int(x)} }
 	switch {
 	case d < time.Minute:
 		return tr("now")
 	case d < time.Hour:
-		return tr("{{.N}} min", n(d/time.Minute))
+		return unitText("{{.N}} min", d/time.Minute)
 	case d < 24*time.Hour:
-		return tr("{{.N}} h", n(d/time.Hour))
+		return unitText("{{.N}} h", d/time.Hour)
 	case d < 14*24*time.Hour:
-		return tr("{{.N}} d", n(d/(24*time.Hour)))
+		return unitText("{{.N}} d", d/(24*time.Hour))
 	}
-	return tr("{{.N}} w", n(d/(7*24*time.Hour)))
+	return unitText("{{.N}} w", d/(7*24*time.Hour))
+}
+
+// unitTexts are the waits translated so far: every row of the customer
+// list shows one, and a translation filled from data parses its template
+// each time (tens of microseconds).
+var unitTexts sync.Map // unitKey → string
+
+type unitKey struct {
+	lang, unit string
+	n          time.Duration
+}
+
+// unitText is tr(unit) with .N set to n, remembered per language.
+func unitText(unit string, n time.Duration) string {
+	k := unitKey{language(), unit, n}
+	if s, ok := unitTexts.Load(k); ok {
+		return s.(string)
+	}
+	s := tr(unit, map[string]any{"N": int(n)})
+	unitTexts.Store(k, s)
+	return s
 }
 
 // waitingText is how long the customer's oldest unanswered message has

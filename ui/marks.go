@@ -1,7 +1,10 @@
 package ui
 
 import (
+	"fmt"
 	"image/color"
+	"strings"
+	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -85,13 +88,14 @@ type badge struct {
 	text string
 	icon fyne.Resource // drawn instead of text when set
 	fill func() color.Color
+	ch   inbox.ChannelKind // the channel of a channel badge, "" for others
 }
 
 // newChannelBadge returns the badge of channel ch.
 func newChannelBadge(ch inbox.ChannelKind) *badge {
 	b := &badge{}
 	b.ExtendBaseWidget(b)
-	b.setChannel(ch)
+	b.channel(ch)
 	return b
 }
 
@@ -102,8 +106,18 @@ func newBadge(text string, n fyne.ThemeColorName) *badge {
 	return b
 }
 
-// setChannel makes b the badge of channel ch.
+// setChannel makes b the badge of channel ch. A list row rebinds its
+// badges on every scroll step: a badge already showing ch is left as it is.
 func (b *badge) setChannel(ch inbox.ChannelKind) {
+	if b.fill != nil && b.ch == ch && b.text == channelShort(ch) {
+		return
+	}
+	b.channel(ch)
+	b.Refresh()
+}
+
+func (b *badge) channel(ch inbox.ChannelKind) {
+	b.ch = ch
 	b.text = channelShort(ch)
 	b.icon = nil
 	b.fill = func() color.Color { return badgeColor(ch) }
@@ -114,7 +128,6 @@ func (b *badge) setChannel(ch inbox.ChannelKind) {
 		b.icon = theme.DocumentCreateIcon()
 		b.fill = func() color.Color { return themeColor(theme.ColorNameWarning) }
 	}
-	b.Refresh()
 }
 
 // CreateRenderer implements fyne.Widget.
@@ -132,6 +145,12 @@ type badgeRenderer struct {
 	bg   *canvas.Rectangle
 	text *canvas.Text
 	icon *canvas.Image
+	// drawn is the icon the image shows, in the colour it shows it in:
+	// an SVG is parsed and drawn again only when one of them changes.
+	drawn struct {
+		icon fyne.Resource
+		in   color.Color
+	}
 }
 
 const badgeTextSize = 10
@@ -156,7 +175,11 @@ func (r *badgeRenderer) Refresh() {
 	r.text.TextSize = badgeTextSize
 	r.text.Color = themeColor(theme.ColorNameBackground)
 	if r.b.icon != nil {
-		r.icon.Resource = theme.NewColoredResource(r.b.icon, theme.ColorNameBackground)
+		if r.drawn.icon != r.b.icon || r.drawn.in != r.text.Color {
+			r.drawn.icon, r.drawn.in = r.b.icon, r.text.Color
+			r.icon.Resource = coloredIcon(r.b.icon, r.text.Color)
+			r.icon.Refresh()
+		}
 		r.icon.Show()
 		r.text.Hide()
 	} else {
@@ -170,7 +193,33 @@ func (r *badgeRenderer) Refresh() {
 	r.Layout(r.b.Size())
 	r.bg.Refresh()
 	r.text.Refresh()
-	r.icon.Refresh()
+}
+
+// coloredIcons are the badge icons recoloured so far, by icon and colour.
+var coloredIcons = struct {
+	sync.Mutex
+	m map[coloredKey]fyne.Resource
+}{m: map[coloredKey]fyne.Resource{}}
+
+type coloredKey struct {
+	name string
+	in   color.NRGBA
+}
+
+// coloredIcon is the SVG icon in colour c, recoloured once for every badge
+// that shows it (theme.NewColoredResource recolours on every read). Its
+// name carries the colour: Fyne caches drawn SVGs by name.
+func coloredIcon(icon fyne.Resource, c color.Color) fyne.Resource {
+	k := coloredKey{icon.Name(), color.NRGBAModel.Convert(c).(color.NRGBA)}
+	coloredIcons.Lock()
+	defer coloredIcons.Unlock()
+	if res, ok := coloredIcons.m[k]; ok {
+		return res
+	}
+	name := fmt.Sprintf("couture-%02x%02x%02x%02x-%s", k.in.R, k.in.G, k.in.B, k.in.A, k.name)
+	res := fyne.NewStaticResource(name, theme.NewColoredResource(icon, theme.ColorNameBackground).Content())
+	coloredIcons.m[k] = res
+	return res
 }
 
 func (r *badgeRenderer) Objects() []fyne.CanvasObject {
@@ -298,4 +347,55 @@ func caption(text string, imp widget.Importance) *widget.Label {
 	l.SizeName = theme.SizeNameCaptionText
 	l.Importance = imp
 	return l
+}
+
+// ellipsize cuts text to the longest start that fits width with "…" after
+// it, as a label with fyne.TextTruncateEllipsis shows it; text that fits is
+// returned whole. It measures with the app's text cache and shaper: a
+// truncating label builds a new shaper, font included, for every cut, too
+// slow for rows that are bound anew on every scroll step.
+func ellipsize(text string, width, size float32, style fyne.TextStyle) string {
+	limit := float32(int(width)) // labels cut to whole pixels
+	full := fyne.MeasureText(text, size, style).Width
+	if text == "" || full <= limit {
+		return text
+	}
+	room := limit - fyne.MeasureText("…", size, style).Width
+	runes := []rune(text)
+	// Spaces at the end of a line take no room, as when a label wraps.
+	fits := func(n int) bool {
+		return n <= 0 || fyne.MeasureText(strings.TrimRight(string(runes[:n]), " "), size, style).Width <= room
+	}
+	// runes[:fit] fits and runes[:over] does not. The cut is near where
+	// the text's average advance puts it: gallop from there, then halve.
+	guess := min(max(int(float32(len(runes))*room/full), 0), len(runes)-1)
+	fit, over := 0, len(runes)
+	if fits(guess) {
+		fit = guess
+		for step := 1; fit+step < over; step *= 2 {
+			if !fits(fit + step) {
+				over = fit + step
+				break
+			}
+			fit += step
+		}
+	} else {
+		over = guess
+		for step := 1; over-step > fit; step *= 2 {
+			if fits(over - step) {
+				fit = over - step
+				break
+			}
+			over -= step
+		}
+	}
+	for over-fit > 1 {
+		mid := (fit + over) / 2
+		if fits(mid) {
+			fit = mid
+		} else {
+			over = mid
+		}
+	}
+	return string(runes[:fit]) + "…"
 }

@@ -79,6 +79,10 @@ func Run(desk *inbox.Desk, opts *Options) error {
 	sh := newShell(a, w, desk, o.Desktop, o.Demo, background)
 	defer sh.close()
 	v := newMainView(desk, background, afterUI, &o)
+	// The customers load off the UI goroutine while the window is built,
+	// laid out and shown (the fonts alone take a good part of that), and
+	// fill the list once the run loop starts.
+	v.reload()
 	v.window = w
 	w.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) { v.composer.drop(uris) })
 	defer v.close()
@@ -96,7 +100,6 @@ func Run(desk *inbox.Desk, opts *Options) error {
 	stop := make(chan struct{})
 	defer close(stop)
 	a.Lifecycle().SetOnStarted(func() {
-		v.reload()
 		go v.watch(stop)
 		sh.start()
 	})

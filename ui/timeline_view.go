@@ -29,7 +29,11 @@ import (
 
 // Timeline paging and cutting.
 const (
-	// timelinePage is how many messages one load reads.
+	// newestPage is how many messages opening a timeline reads: a few
+	// screens, so a customer with 20,000 messages opens as fast as one
+	// with 20. Scrolling up reads the older pages.
+	newestPage = 20
+	// timelinePage is how many messages one older load reads.
 	timelinePage = 50
 	// findPages is how far back opening at a message (a search hit) looks.
 	findPages = 40
@@ -143,13 +147,20 @@ func (v *timelineView) show(c inbox.Customer, at inbox.MessageID) {
 				v.scrollToMessage(at)
 			}
 			v.loaded()
+			if v.before != "" && v.column.MinSize().Height < v.scroll.Size().Height {
+				v.loadOlder() // short messages: the newest page leaves room above
+			}
 		}
 	})
 }
 
 // loadUntil reads the newest page and, to reach message at, older pages.
 func (v *timelineView) loadUntil(id inbox.CustomerID, at inbox.MessageID) ([]inbox.Message, string, error) {
-	p, err := v.desk.Timeline(id, "", timelinePage)
+	limit := newestPage
+	if at != 0 {
+		limit = timelinePage
+	}
+	p, err := v.desk.Timeline(id, "", limit)
 	if err != nil {
 		return nil, "", err
 	}
@@ -177,7 +188,7 @@ func (v *timelineView) reload(c inbox.Customer) {
 	v.cust = c
 	v.setHeader(&c)
 	v.run(func() func() {
-		p, err := v.desk.Timeline(c.ID, "", timelinePage)
+		p, err := v.desk.Timeline(c.ID, "", newestPage)
 		return func() {
 			if v.want != c.ID || !v.showing {
 				return
@@ -328,15 +339,18 @@ func (v *timelineView) render(scroll int) {
 		}
 	}
 	v.box.Objects = objs
-	v.box.Refresh()
 	v.measure()
 
 	v.auto = true
 	defer func() { v.auto = false }()
 	v.stick = scroll == scrollBottom || (scroll == keepBottom && atBottom) || (scroll < 0 && v.stick)
+	// ScrollToBottom lays the scroll out again for the column's new
+	// height, bars included, even when it does not move; Refresh would do
+	// it too, but it refreshes the column, which wraps every message's
+	// text again.
+	v.scroll.ScrollToBottom()
 	switch {
 	case scroll == scrollBottom || (scroll == keepBottom && atBottom):
-		v.scroll.ScrollToBottom()
 	case scroll == keepPlace:
 		v.scroll.ScrollToOffset(fyne.NewPos(0, oldY+v.column.MinSize().Height-oldH))
 	default:
@@ -347,9 +361,12 @@ func (v *timelineView) render(scroll int) {
 // measure lays the column out at the scroll's width before the scroll
 // position is set: wrapped text knows its height only once it knows its
 // width, so the column is laid out, measured again and laid out again.
+// Only the entries whose size changes are laid out (a new message, the
+// whole column when the width changed): the others keep their wrapping.
 func (v *timelineView) measure() {
 	w := v.scroll.Size().Width
 	if w <= 0 {
+		v.box.Refresh()
 		v.scroll.Refresh()
 		return
 	}
@@ -358,7 +375,7 @@ func (v *timelineView) measure() {
 		v.column.Layout.Layout(v.column.Objects, v.column.Size())
 		v.box.Layout.Layout(v.box.Objects, v.box.Size())
 	}
-	v.scroll.Refresh()
+	canvas.Refresh(v.box)
 }
 
 // stickLayout stacks the timeline's scroll and hint, and keeps the newest

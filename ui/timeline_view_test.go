@@ -34,8 +34,8 @@ func TestTimelinePagesOlderMessages(t *testing.T) {
 	v, w := showView(t, desk, nil)
 	openCustomer(t, w, v, "Gina")
 
-	if n := bubbles(v); n != timelinePage {
-		t.Fatalf("%d messages laid out when Gina opens, want the newest page of %d", n, timelinePage)
+	if n := bubbles(v); n != newestPage {
+		t.Fatalf("%d messages laid out when Gina opens, want the newest page of %d", n, newestPage)
 	}
 	got := timelineTexts(t, v)
 	if !hasText(got[len(got)-3:], "Message number 119") || !v.timeline.stick {
@@ -49,8 +49,8 @@ func TestTimelinePagesOlderMessages(t *testing.T) {
 	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(v.timeline.scroll).AddXY(50, 50)
 	test.Scroll(w.Canvas(), pos, 0, 100000)
 	frame(w)
-	if n := bubbles(v); n != 2*timelinePage {
-		t.Errorf("%d messages after scrolling to the top, want %d", n, 2*timelinePage)
+	if n := bubbles(v); n != newestPage+timelinePage {
+		t.Errorf("%d messages after scrolling to the top, want %d", n, newestPage+timelinePage)
 	}
 	if v.timeline.scroll.Offset.Y <= 0 {
 		t.Error("the view jumped to the top: the messages read before should stay where they were")
