@@ -701,9 +701,13 @@ func (d *Desk) level1(ctx context.Context, c *Customer, w *work) (BotResult, err
 // person is answering now).
 const storyGap = 7 * 24 * time.Hour
 
+// EscalatedPrefix begins the text of an escalation event; the bot's reason
+// follows.
+const EscalatedPrefix = "Escalated to a person: "
+
 // escalate flags the customer for a person and records why.
 func (d *Desk) escalate(id CustomerID, reason string) (Message, error) {
-	ev := Message{Direction: Event, Event: EventEscalated, Text: "Escalated to a person: " + reason, Author: BotAuthor, SentAt: d.clock()}
+	ev := Message{Direction: Event, Event: EventEscalated, Text: EscalatedPrefix + reason, Author: BotAuthor, SentAt: d.clock()}
 	return d.writeOne(id, func(c *Customer) error {
 		c.Labels = addLabel(c.Labels, LabelEscalated)
 		return nil

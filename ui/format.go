@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -248,11 +249,39 @@ func eventText(m *inbox.Message) string {
 		return pick("Snoozed", "Snoozed by {{.Author}}")
 	case inbox.EventPending:
 		return pick("Marked as waiting on the customer", "Marked as waiting on the customer by {{.Author}}")
+	case inbox.EventEscalated:
+		return escalationText(m.Text)
 	}
 	if t := strings.TrimSpace(m.Text); t != "" {
 		return t
 	}
 	return m.Event
+}
+
+// escalationReasons are the bot's fixed reasons for handing a story to a
+// person (inbox's Decision.Reason), which read in the person's language; a
+// detail in brackets stays as the bot wrote it.
+var escalationReasons = []string{
+	"a long message: a person reads it", "asks for a person", "negative word",
+	"about the customer's own order", "no answer matches",
+	"a new question after the bot's answer", "no question the bot can read",
+}
+
+// escalationText is the "Escalated to a person: …" event in the person's
+// language.
+func escalationText(text string) string {
+	reason, ok := strings.CutPrefix(strings.TrimSpace(text), inbox.EscalatedPrefix)
+	if !ok {
+		return text
+	}
+	head, detail, bracket := strings.Cut(reason, " (")
+	if slices.Contains(escalationReasons, head) {
+		reason = tr(head)
+		if bracket {
+			reason += " (" + detail
+		}
+	}
+	return tr("Escalated to a person: {{.Reason}}", map[string]any{"Reason": reason})
 }
 
 // authorName is who wrote an answer or a note: the bot reads "Couture bot".

@@ -193,3 +193,17 @@ func TestMatchAnswers(t *testing.T) {
 		}
 	}
 }
+
+func TestEscalationReadsInFrench(t *testing.T) {
+	useLanguage(t, "fr")
+	for _, tt := range []struct{ text, want string }{
+		{inbox.EscalatedPrefix + "a long message: a person reads it", "Confié à une personne\u00a0: un long message\u00a0: une personne le lit"},
+		{inbox.EscalatedPrefix + "negative word (remboursement)", "Confié à une personne\u00a0: mot négatif (remboursement)"},
+		{inbox.EscalatedPrefix + "two answers are close: a and b", "Confié à une personne\u00a0: two answers are close: a and b"},
+	} {
+		m := &inbox.Message{Direction: inbox.Event, Event: inbox.EventEscalated, Text: tt.text}
+		if got := eventText(m); got != tt.want {
+			t.Errorf("eventText(%q) = %q, want %q", tt.text, got, tt.want)
+		}
+	}
+}

@@ -84,6 +84,9 @@ func uiStrings(t *testing.T) (texts map[string]bool) {
 	for _, p := range reportPeriods {
 		texts[p.label] = false
 	}
+	for _, r := range escalationReasons {
+		texts[r] = false
+	}
 	return texts
 }
 
