@@ -28,6 +28,8 @@ type Desk struct {
 	// and timelines (pending surveys, acknowledgements, the bot): see
 	// service.go.
 	rules sync.Mutex
+	// names remembers customers' name keys for merge suggestions.
+	names nameKeys
 }
 
 // NewDesk returns a Desk over store. opts may be nil.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -148,7 +149,7 @@ func (d *Desk) Suggestions(ctx context.Context, id CustomerID, all []Customer) (
 	if name := nameKey(&c); name != "" {
 		for i := range all {
 			o := &all[i]
-			if o.ID != id && nameKey(o) == name {
+			if o.ID != id && d.names.of(o) == name {
 				add(Suggestion{Customer: o.ID, Evidence: EvidenceSameName, Reason: "same name “" + strings.TrimSpace(o.Name) + "”"})
 			}
 		}
@@ -173,6 +174,33 @@ func (d *Desk) Suggestions(ctx context.Context, id CustomerID, all []Customer) (
 // nameKey is the folded display name two customers must share for a
 // EvidenceSameName suggestion; "" when the name is only an address (a customer the
 // channel gave no name: see NameFrom), which says nothing about a person.
+// nameKeys remembers the name key of each customer, with the name and
+// the number of identities it came from, so a suggestion over 50,000
+// customers folds only the names that changed since the last one.
+type nameKeys struct {
+	mu   sync.Mutex
+	keys map[CustomerID]nameKeyEntry
+}
+
+type nameKeyEntry struct {
+	name, key  string
+	identities int
+}
+
+func (n *nameKeys) of(c *Customer) string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if e, ok := n.keys[c.ID]; ok && e.name == c.Name && e.identities == len(c.Identities) {
+		return e.key
+	}
+	if n.keys == nil {
+		n.keys = map[CustomerID]nameKeyEntry{}
+	}
+	k := nameKey(c)
+	n.keys[c.ID] = nameKeyEntry{name: c.Name, key: k, identities: len(c.Identities)}
+	return k
+}
+
 func nameKey(c *Customer) string {
 	name := strings.Join(strings.Fields(Fold(c.Name)), " ")
 	if name == "" || !strings.ContainsFunc(name, unicode.IsLetter) || strings.ContainsAny(name, "@+") {

@@ -311,12 +311,30 @@ type recent struct {
 	subject string
 }
 
-// readRecent reads the newest few thousand entries at most.
+// readRecent reads the newest 500 entries at most, and stops as soon as it
+// has seen every channel the customer can write on (and an e-mail subject,
+// when one of them is e-mail): opening a busy customer stays quick.
 func readRecent(d *inbox.Desk, id inbox.CustomerID) (recent, error) {
 	r := recent{at: map[inbox.ChannelKind]time.Time{}, by: map[inbox.ChannelKind]inbox.Identity{}}
-	mail := false
+	c, err := d.Customer(id)
+	if err != nil {
+		return r, err
+	}
+	var want []inbox.ChannelKind
+	for _, ident := range c.Identities {
+		want = append(want, identityChannels(ident)...)
+	}
+	mail := !slices.Contains(want, inbox.ChannelEmail)
+	complete := func() bool {
+		for _, ch := range want {
+			if _, ok := r.at[ch]; !ok {
+				return false
+			}
+		}
+		return mail
+	}
 	before := ""
-	for range 20 {
+	for range 5 {
 		p, err := d.Timeline(id, before, 100)
 		if err != nil {
 			return r, err
@@ -332,7 +350,7 @@ func readRecent(d *inbox.Desk, id inbox.CustomerID) (recent, error) {
 				r.subject, mail = m.Subject, true
 			}
 		}
-		if p.Before == "" || (len(r.at) == len(inbox.Channels) && mail) {
+		if p.Before == "" || complete() {
 			break
 		}
 		before = p.Before
